@@ -1,0 +1,107 @@
+# lvs-xdp — build, test and lab entry points. Run as root (sudo make …) on a
+# Debian-like machine; `make setup` installs what is missing and is quiet when
+# everything is there already.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+OUTPUT   := .output
+ARCH     := $(shell uname -m)
+CLANG    ?= clang
+BPF_CFLAGS := -O2 -g -Wall -Werror -target bpf -mcpu=v3 -I/usr/include/$(ARCH)-linux-gnu
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_HDRS := $(wildcard bpf/include/*.h)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+TS_SRCS  := $(shell find src ui bench -name '*.ts' -o -name '*.tsx' 2>/dev/null)
+PREFIX   ?= /usr/local
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+
+APT_PKGS := clang llvm libbpf-dev libbpf1 bpftool iproute2 ethtool util-linux \
+            nginx-light curl wrk tcpdump socat tmux libc6-dev gcc-multilib
+# Which command or file proves each package is there (setup stays quiet when all are).
+APT_PROBES := clang:clang llc:llvm bpftool:bpftool ip:iproute2 ethtool:ethtool \
+              nsenter:util-linux nginx:nginx-light curl:curl wrk:wrk tcpdump:tcpdump \
+              socat:socat tmux:tmux
+
+.PHONY: setup deps npm build bpf ts gen test test-unit test-bpf test-lab bench demo \
+        lab-up lab-down lint install clean
+
+setup: deps npm
+
+deps:
+	$(Q)missing=""; \
+	for p in $(APT_PROBES); do cmd=$${p%%:*}; pkg=$${p##*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; done; \
+	[ -f /usr/include/bpf/bpf_helpers.h ] || missing="$$missing libbpf-dev"; \
+	[ -f /usr/include/$(ARCH)-linux-gnu/asm/types.h ] || missing="$$missing libc6-dev"; \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $(APT_PKGS) >/dev/null; \
+	fi
+
+npm: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	$(Q)echo "setup: npm ci"; npm ci --no-audit --no-fund --loglevel=error
+	$(Q)touch $@
+
+build: setup bpf ts
+
+bpf: $(BPF_OBJS)
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUTPUT)
+	$(Q)echo "  BPF   $@"
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT):
+	$(Q)mkdir -p $@
+
+ts: $(OUTPUT)/ts.stamp
+
+$(OUTPUT)/ts.stamp: $(TS_SRCS) tsconfig.json | $(OUTPUT)
+	$(Q)echo "  TSC   dist/"
+	$(Q)npx tsc -p tsconfig.json
+	$(Q)touch $@
+
+# Regenerates the TypeScript struct layouts from the compiled object's BTF.
+gen: setup bpf
+	$(Q)npx tsc -p tsconfig.json
+	$(Q)node dist/src/bpf/gen/main.js $(OUTPUT)/lb.bpf.o src/bpf/generated/layout.ts
+	$(Q)npx tsc -p tsconfig.json && touch $(OUTPUT)/ts.stamp
+
+test: build
+	$(Q)bash scripts/run-tests.sh all
+
+test-unit: build
+	$(Q)bash scripts/run-tests.sh unit
+
+test-bpf: build
+	$(Q)bash scripts/run-tests.sh bpf
+
+test-lab: build
+	$(Q)bash scripts/run-tests.sh lab
+
+bench: build
+	$(Q)bash bench/run.sh
+
+demo: build
+	$(Q)bash scripts/demo.sh
+
+lab-up: build
+	$(Q)./bin/lvs-xdp lab up
+
+lab-down:
+	$(Q)./bin/lvs-xdp lab down
+
+lint: build
+	$(Q)npx tsc -p tsconfig.test.json
+	$(Q)echo "lint: ok"
+
+install: build
+	$(Q)install -d $(DESTDIR)$(PREFIX)/bin
+	$(Q)ln -sf $(CURDIR)/bin/lvs-xdp $(DESTDIR)$(PREFIX)/bin/lvs-xdp
+	$(Q)echo "installed $(DESTDIR)$(PREFIX)/bin/lvs-xdp -> $(CURDIR)/bin/lvs-xdp"
+
+clean:
+	rm -rf $(OUTPUT) dist

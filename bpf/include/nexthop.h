@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nexthop.h — where a real server is on the wire: egress interface and MACs.
+ *
+ * Answers come from the kernel's routing and neighbour tables (bpf_fib_lookup),
+ * never from hand-typed configuration. A lookup per packet would dominate the hot
+ * path, so the answer is cached per CPU and per real for LB_NH_TTL_MS; a real whose
+ * id was reused (different seq) never inherits the cache.
+ *
+ * bpf_fib_lookup refuses (FWD_DISABLED) unless forwarding is on for the receiving
+ * interface, output lookups included; `lvs-xdp attach` turns it on for the
+ * interfaces it attaches to and `detach` restores the previous setting.
+ */
+#ifndef LB_NEXTHOP_H
+#define LB_NEXTHOP_H
+
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include "lb_shared.h"
+#include "maps.h"
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
+
+static __always_inline void fib_params(struct bpf_fib_lookup *f, struct xdp_md *ctx,
+				       const __be32 *dst, __u8 family, __u32 l3_len)
+{
+	__builtin_memset(f, 0, sizeof(*f));
+	f->ifindex = ctx->ingress_ifindex;
+	f->tot_len = l3_len;
+	if (family == LB_AF_INET) {
+		f->family = AF_INET;
+		f->ipv4_dst = dst[0];
+	} else {
+		f->family = AF_INET6;
+		__builtin_memcpy(f->ipv6_dst, dst, 16);
+	}
+}
+
+/* Returns the cached or refreshed next hop, or NULL with *stat set to the reason. */
+static __always_inline struct lb_nexthop *nexthop_get(struct xdp_md *ctx, __u32 real_id,
+						      struct lb_real *r, __u32 l3_len,
+						      __u64 now, __u32 *stat)
+{
+	struct lb_nexthop *nh = bpf_map_lookup_elem(&lb_nexthops, &real_id);
+	struct bpf_fib_lookup f;
+	long rc;
+
+	if (!nh) {
+		*stat = LB_STAT_DROP_FIB;
+		return 0;
+	}
+	if (nh->ifindex && nh->real_seq == r->seq &&
+	    now - nh->checked_ns < (__u64)LB_NH_TTL_MS * 1000000ULL)
+		return nh;
+
+	fib_params(&f, ctx, r->addr, r->family, l3_len);
+	rc = bpf_fib_lookup(ctx, &f, sizeof(f), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS) {
+		nh->ifindex = 0;
+		if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+			*stat = LB_STAT_DROP_NO_NEIGH;
+		else if (rc == BPF_FIB_LKUP_RET_FWD_DISABLED)
+			*stat = LB_STAT_DROP_FWD_DISABLED;
+		else
+			*stat = LB_STAT_DROP_FIB;
+		return 0;
+	}
+	nh->ifindex = f.ifindex;
+	nh->real_seq = r->seq;
+	nh->checked_ns = now;
+	__builtin_memcpy(nh->dmac, f.dmac, 6);
+	__builtin_memcpy(nh->smac, f.smac, 6);
+	return nh;
+}
+
+/* Sends the (rewritten) frame towards nh: back out the receiving port, or another. */
+static __always_inline int nexthop_xmit(struct xdp_md *ctx, struct lb_nexthop *nh)
+{
+	if (nh->ifindex == ctx->ingress_ifindex) {
+		lb_count(LB_STAT_TX);
+		return XDP_TX;
+	}
+	lb_count(LB_STAT_REDIRECT);
+	return bpf_redirect(nh->ifindex, 0);
+}
+
+#endif /* LB_NEXTHOP_H */

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lb.bpf.c — the director: parse → service → connection → schedule → forward.
+ * Entry and dispatch only; each step lives in its own header under include/.
+ *
+ * Rules for what is not ours (each counted in lb_stats, see enum lb_stat):
+ *  - not IPv4/IPv6, not TCP/UDP, IPv4 fragments, IPv6 extension headers, and
+ *    anything not addressed to a virtual service: XDP_PASS, untouched;
+ *  - headers too short to tell whether the packet is for a service: XDP_PASS,
+ *    the kernel validates and drops it;
+ *  - for a service but with a bad IPv4 header checksum or a bad TCP/UDP header:
+ *    XDP_DROP (never forwarded);
+ *  - TCP without SYN and without a connection entry: XDP_PASS, as IPVS does
+ *    (ip_vs_in() leaves it to the stack).
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "include/lb_shared.h"
+#include "include/maps.h"
+#include "include/parse.h"
+#include "include/conntrack.h"
+#include "include/sched.h"
+#include "include/fwd_dr.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+static __always_inline int pass(__u32 stat)
+{
+	lb_count(stat);
+	return XDP_PASS;
+}
+
+static __always_inline int drop(__u32 stat)
+{
+	lb_count(stat);
+	return XDP_DROP;
+}
+
+static __always_inline void count_packet(__u32 map_idx, void *map, __u32 len, int new_conn)
+{
+	struct lb_counters *s = bpf_map_lookup_elem(map, &map_idx);
+
+	if (!s)
+		return;
+	s->inpkts++;
+	s->inbytes += len;
+	if (new_conn)
+		s->conns++;
+}
+
+/* Connection of this packet: existing, or a new one scheduled now. Returns the
+ * real id, or a negative lb_stat (negated) saying why there is none. */
+static __always_inline __s64 conn_real(struct pkt *p, struct lb_svc *svc, __u64 now,
+				       struct lb_real **out, int *is_new)
+{
+	struct lb_conn *c = bpf_map_lookup_elem(&lb_conns, &p->key);
+	struct lb_real *r;
+	__s64 rid;
+
+	if (c) {
+		r = bpf_map_lookup_elem(&lb_reals, &c->real_id);
+		if (r && (r->flags & LB_REAL_F_USED) && r->seq == c->real_seq &&
+		    c->svc_id == svc->id) {
+			c->state = conn_next_state(p, c->state);
+			c->last_seen_ns = now;
+			*out = r;
+			return c->real_id;
+		}
+		/* Its real is gone: the entry is dead; a SYN may start afresh. */
+		bpf_map_delete_elem(&lb_conns, &p->key);
+		lb_count(LB_STAT_CONN_RESCHED);
+	}
+	if (p->key.proto == IPPROTO_TCP &&
+	    (!(p->tcp_flags & TCPF_SYN) || (p->tcp_flags & TCPF_RST)))
+		return -LB_STAT_PASS_TCP_NO_CONN;
+	rid = sched_pick(svc, &r);
+	if (rid < 0)
+		return -LB_STAT_DROP_NO_REAL;
+	conn_insert(p, svc->id, rid, r->seq, now);
+	lb_count(LB_STAT_CONN_NEW);
+	*is_new = 1;
+	*out = r;
+	return rid;
+}
+
+SEC("xdp")
+int lb_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct cursor c = { .pos = data, .end = end };
+	struct lb_svc_key sk = {};
+	struct lb_real *r = 0;
+	struct pkt p = {};
+	struct lb_svc *svc;
+	int ethertype, l3, is_new = 0;
+	__s64 rid;
+	__u64 now;
+
+	ethertype = parse_eth(&c);
+	if (ethertype == ETH_P_IP)
+		l3 = parse_ipv4(&c, &p);
+	else if (ethertype == ETH_P_IPV6)
+		l3 = parse_ipv6(&c, &p);
+	else if (ethertype < 0)
+		return pass(LB_STAT_PASS_MALFORMED_L3);
+	else
+		return pass(LB_STAT_PASS_NOT_IP);
+
+	if (l3 == L3_MALFORMED)
+		return pass(LB_STAT_PASS_MALFORMED_L3);
+	if (l3 == L3_FRAGMENT)
+		return pass(LB_STAT_PASS_FRAGMENT);
+	if (l3 == L3_EXT)
+		return pass(LB_STAT_PASS_IPV6_EXT);
+	if (p.key.proto != IPPROTO_TCP && p.key.proto != IPPROTO_UDP)
+		return pass(LB_STAT_PASS_OTHER_PROTO);
+	if (parse_l4_ports(&c, &p) < 0)
+		return pass(LB_STAT_PASS_MALFORMED_L3);
+
+	__builtin_memcpy(sk.addr, p.key.daddr, 16);
+	sk.port = p.key.dport;
+	sk.proto = p.key.proto;
+	sk.family = p.key.family;
+	svc = bpf_map_lookup_elem(&lb_services, &sk);
+	if (!svc)
+		return pass(LB_STAT_PASS_NOT_VIP);
+
+	if (!l4_header_ok(&p, end))
+		return drop(LB_STAT_DROP_MALFORMED);
+	if (p.key.family == LB_AF_INET && !ipv4_csum_ok(ctx, p.l3, end))
+		return drop(LB_STAT_DROP_MALFORMED);
+
+	now = bpf_ktime_get_coarse_ns();
+	rid = conn_real(&p, svc, now, &r, &is_new);
+	if (rid < 0) {
+		if (rid == -LB_STAT_PASS_TCP_NO_CONN)
+			return pass(LB_STAT_PASS_TCP_NO_CONN);
+		return drop((__u32)-rid);
+	}
+	if (!r)
+		return drop(LB_STAT_DROP_NO_REAL);
+
+	count_packet(svc->id, &lb_svc_stats, p.l3_len, is_new);
+	count_packet((__u32)rid, &lb_real_stats, p.l3_len, is_new);
+
+	switch (r->fwd) {
+	case LB_FWD_DR:
+		return fwd_dr(ctx, (__u32)rid, r, p.l3_len, now);
+	default:
+		return drop(LB_STAT_DROP_UNSUPPORTED);
+	}
+}

@@ -1,0 +1,120 @@
+// Reads the configuration and the counters out of the pinned maps.
+import type { Protocol, Stats } from '../model/types.js';
+import { decode } from './codec.js';
+import { lb_counters, lb_fwd, lb_meta, lb_real, lb_real_flags, lb_svc, lb_svc_key } from './generated/layout.js';
+import { familyOf, wordsToAddr } from './addr.js';
+import { u32Key, type BpfMap } from './map.js';
+import type { Dataplane } from './dataplane.js';
+import type { DpState, RealEntry, SvcEntry } from '../plan/state.js';
+import { schedulerByCode } from '../sched/registry.js';
+import type { ForwardMethod } from '../model/types.js';
+
+const IPPROTO_TCP = 6;
+const IPPROTO_UDP = 17;
+
+export const FORWARD_CODE: Record<ForwardMethod, number> = {
+  dr: lb_fwd.LB_FWD_DR,
+  tun: lb_fwd.LB_FWD_TUN,
+  nat: lb_fwd.LB_FWD_NAT,
+  fullnat: lb_fwd.LB_FWD_FULLNAT,
+};
+
+export function forwardOf(code: number): ForwardMethod {
+  const f = (Object.keys(FORWARD_CODE) as ForwardMethod[]).find((k) => FORWARD_CODE[k] === code);
+  if (!f) throw new RangeError(`unknown forwarding method ${code}`);
+  return f;
+}
+
+export function protoCode(p: Protocol): number {
+  return p === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP;
+}
+
+export function protoOf(code: number): Protocol {
+  if (code === IPPROTO_TCP) return 'tcp';
+  if (code === IPPROTO_UDP) return 'udp';
+  throw new RangeError(`unknown protocol ${code}`);
+}
+
+export function readServices(dp: Dataplane): SvcEntry[] {
+  const out: SvcEntry[] = [];
+  const m = dp.maps.lb_services;
+  for (const k of m.keys()) {
+    const v = m.lookup(k);
+    if (!v) continue; // removed while we iterated
+    const key = decode(lb_svc_key, k);
+    const svc = decode(lb_svc, v);
+    const family = familyOf(key.family);
+    out.push({
+      key: { protocol: protoOf(key.proto), addr: wordsToAddr(key.addr, family), port: key.port },
+      id: svc.id,
+      scheduler: schedulerByCode(svc.sched),
+      flags: svc.flags,
+      timeout: svc.timeout,
+      netmask: svc.netmask,
+      gen: svc.gen,
+      tableLen: svc.table_len,
+    });
+  }
+  return out;
+}
+
+export function readReals(dp: Dataplane, svcIds: Set<number>): RealEntry[] {
+  // An array map: every index exists; the USED flag says which hold a destination.
+  const out: RealEntry[] = [];
+  const m = dp.maps.lb_reals;
+  for (let id = 0; id < m.info.maxEntries; id++) {
+    const v = m.lookup(u32Key(id));
+    if (!v || !(v.readUInt32LE(lb_real.fields.flags.offset) & lb_real_flags.LB_REAL_F_USED)) continue;
+    const r = decode(lb_real, v);
+    if (!svcIds.has(r.svc_id)) continue;
+    out.push({
+      id,
+      svcId: r.svc_id,
+      addr: wordsToAddr(r.addr, familyOf(r.family)),
+      port: r.port,
+      forward: forwardOf(r.fwd),
+      weight: r.weight,
+      flags: r.flags,
+      upperThreshold: r.u_threshold,
+      lowerThreshold: r.l_threshold,
+      seq: r.seq,
+    });
+  }
+  return out;
+}
+
+export function readState(dp: Dataplane): DpState {
+  const services = readServices(dp);
+  return { services, reals: readReals(dp, new Set(services.map((s) => s.id))) };
+}
+
+/** Sums a per-CPU lb_counters entry into IPVS's stats. */
+export function readCounters(map: BpfMap, id: number): Stats {
+  const v = map.lookup(u32Key(id));
+  const s: Stats = { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n };
+  if (!v) return s;
+  for (const slot of map.slots(v)) {
+    const c = decode(lb_counters, slot);
+    s.conns += c.conns;
+    s.inPkts += c.inpkts;
+    s.outPkts += c.outpkts;
+    s.inBytes += c.inbytes;
+    s.outBytes += c.outbytes;
+  }
+  return s;
+}
+
+/** Global per-CPU u64 counters (enum lb_stat), summed. */
+export function readGlobalStats(dp: Dataplane, count: number): bigint[] {
+  const m = dp.maps.lb_stats;
+  const out: bigint[] = [];
+  for (let i = 0; i < count; i++) {
+    const v = m.lookup(u32Key(i));
+    out.push(v ? m.slots(v).reduce((s, b) => s + b.readBigUInt64LE(0), 0n) : 0n);
+  }
+  return out;
+}
+
+export function readMeta(dp: Dataplane) {
+  return decode(lb_meta, dp.maps.lb_meta.lookup(u32Key(0))!);
+}

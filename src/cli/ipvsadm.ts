@@ -1,0 +1,138 @@
+// Carries out one parsed ipvsadm command against the pinned data plane:
+// read state → plan (pure, all checks) → apply. -R plans every line first and
+// applies nothing unless all of them are valid.
+import type { Command } from '../ipvsadm/command.js';
+import { parseRestoreLine } from '../ipvsadm/parse.js';
+import { formatList, formatListService, formatTimeout } from '../ipvsadm/format-list.js';
+import { formatSave } from '../ipvsadm/format-save.js';
+import { formatUsage, formatVersion } from '../ipvsadm/usage.js';
+import { Dataplane } from '../bpf/dataplane.js';
+import { readMeta, readState } from '../bpf/state.js';
+import { applyOps } from '../bpf/apply.js';
+import type { Op } from '../plan/ops.js';
+import type { DpState } from '../plan/state.js';
+import * as plan from '../plan/plan.js';
+import { sameServiceKey } from '../model/types.js';
+import { LvsError, StateError, UnsupportedError } from '../util/errors.js';
+import { withLock } from '../util/lock.js';
+import { probeNeighbours } from '../net/neigh.js';
+import { buildViews } from './views.js';
+import type { CliContext } from './context.js';
+
+/** Plans one mutating command; undefined for commands that do not change maps. */
+export function planCommand(state: DpState, cmd: Command): Op[] | undefined {
+  switch (cmd.kind) {
+    case 'add-service': return plan.planAddService(state, cmd.service);
+    case 'edit-service': return plan.planEditService(state, cmd.service);
+    case 'delete-service': return plan.planDeleteService(state, cmd.key);
+    case 'clear': return plan.planClear(state);
+    case 'add-real': return plan.planAddReal(state, cmd.key, cmd.real);
+    case 'edit-real': return plan.planEditReal(state, cmd.key, cmd.real);
+    case 'delete-real': return plan.planDeleteReal(state, cmd.key, cmd.real);
+    case 'zero': return plan.planZero(state, cmd.key);
+    case 'set-timeout': return [{ op: 'set-timeouts', tcp: cmd.tcp, tcpfin: cmd.tcpfin, udp: cmd.udp }];
+    default: return undefined;
+  }
+}
+
+export class RestoreLineError extends LvsError {
+  constructor(line: number, e: unknown) {
+    super(`line ${line}: ${(e as Error).message}`, e instanceof LvsError ? e.exitCode : 1);
+  }
+}
+
+/** Plans a whole -R input against state; throws at the first bad line, naming it. */
+export function planRestore(state: DpState, text: string): Op[] {
+  const ops: Op[] = [];
+  let cur = state;
+  text.split('\n').forEach((line, i) => {
+    try {
+      const cmd = parseRestoreLine(line, i + 1);
+      if (!cmd) return;
+      const o = planCommand(cur, cmd);
+      if (!o) throw new StateError(`'${line.trim()}' cannot be restored`);
+      ops.push(...o);
+      cur = plan.applyToState(cur, o);
+    } catch (e) {
+      if (e instanceof RestoreLineError || !(e instanceof LvsError)) throw e;
+      throw e.message.startsWith('line ') ? e : new RestoreLineError(i + 1, e);
+    }
+  });
+  return ops;
+}
+
+function mutate(ctx: CliContext, build: (state: DpState) => Op[]): number {
+  return withLock(ctx.pins.dir, () => {
+    const dp = Dataplane.open(ctx.pins);
+    try {
+      const ops = build(readState(dp));
+      applyOps(dp, ops);
+      const reals = ops.flatMap((o) => (o.op === 'put-real' ? [o.real.addr] : []));
+      if (reals.length) probeNeighbours(reals);
+      return 0;
+    } finally {
+      dp.close();
+    }
+  });
+}
+
+function list(cmd: Extract<Command, { kind: 'list' }>, ctx: CliContext): number {
+  const dp = Dataplane.open(ctx.pins);
+  try {
+    const meta = readMeta(dp);
+    const o = cmd.options;
+    if (o.timeout) {
+      ctx.out(formatTimeout(meta.tcp_timeout, meta.tcpfin_timeout, meta.udp_timeout).trimEnd());
+      return 0;
+    }
+    if (o.connections) throw new UnsupportedError('connection listing (-c) is not supported yet');
+    if (o.daemon) return 0; // no sync daemon runs: ipvsadm prints nothing
+    if (o.rate) throw new UnsupportedError('--rate is not supported yet');
+    if (o.json) throw new UnsupportedError('--json is not supported yet');
+    const views = buildViews(dp, readState(dp));
+    const lctx = { connTableSize: meta.conn_size };
+    let text: string;
+    if (cmd.key) {
+      const v = views.find((x) => sameServiceKey(x.service, cmd.key!));
+      if (!v) throw new StateError('No such service');
+      text = formatListService(v, o, lctx);
+    } else {
+      text = formatList(views, o, lctx);
+    }
+    process.stdout.write(text);
+    return 0;
+  } finally {
+    dp.close();
+  }
+}
+
+export function runIpvsadm(cmd: Command, ctx: CliContext): number {
+  switch (cmd.kind) {
+    case 'help':
+      process.stdout.write(formatUsage(ctx.prog));
+      return 0;
+    case 'version':
+      process.stdout.write(formatVersion(ctx.prog));
+      return 0;
+    case 'list':
+      return list(cmd, ctx);
+    case 'save': {
+      const dp = Dataplane.open(ctx.pins);
+      try {
+        process.stdout.write(formatSave(buildViews(dp, readState(dp)), cmd.numeric));
+      } finally {
+        dp.close();
+      }
+      return 0;
+    }
+    case 'restore': {
+      const text = ctx.readStdin();
+      return mutate(ctx, (state) => planRestore(state, text));
+    }
+    case 'start-daemon':
+    case 'stop-daemon':
+      throw new UnsupportedError('connection synchronisation daemons are not supported yet');
+    default:
+      return mutate(ctx, (state) => planCommand(state, cmd)!);
+  }
+}

@@ -1,0 +1,46 @@
+// lvs-xdp status: where the data plane runs, how, and what it did with packets.
+import { attachedInterfaces, xdpInfo } from '../bpf/link.js';
+import { Dataplane } from '../bpf/dataplane.js';
+import { readGlobalStats, readMeta, readState } from '../bpf/state.js';
+import { lb_stat } from '../bpf/generated/layout.js';
+import { vethDeliveryProblem, vethXmitErrors } from '../net/veth.js';
+import type { CliContext } from './context.js';
+
+/** lb_stat names without the prefix, in enum order. */
+export function statNames(): string[] {
+  return Object.entries(lb_stat)
+    .filter(([k]) => k !== 'LB_STAT__MAX')
+    .sort((a, b) => a[1] - b[1])
+    .map(([k]) => k.replace(/^LB_STAT_/, '').toLowerCase());
+}
+
+export function statusCommand(_argv: string[], ctx: CliContext): number {
+  const dp = Dataplane.open(ctx.pins);
+  try {
+    const meta = readMeta(dp);
+    const state = readState(dp);
+    ctx.out(`pin directory: ${ctx.pins.dir}`);
+    const ifaces = attachedInterfaces(ctx.pins);
+    if (ifaces.length === 0) ctx.out('interfaces: none attached (maps kept)');
+    for (const i of ifaces) {
+      const x = xdpInfo(i);
+      const mode = x ? (x.mode === 2 ? 'generic' : x.mode === 3 ? 'offload' : 'native') : 'not attached (link pinned in another namespace?)';
+      ctx.out(`interface ${i}: ${mode} XDP${x?.progId ? `, program id ${x.progId}` : ''}`);
+      const problem = vethDeliveryProblem(i);
+      if (problem) ctx.out(`  warning: ${problem}`);
+      const errs = vethXmitErrors(i);
+      if (errs) ctx.out(`  warning: ${errs} XDP frames could not be transmitted (ethtool -S ${i})`);
+    }
+    ctx.out(`services: ${state.services.length}, real servers: ${state.reals.length}`);
+    ctx.out(`connection table size: ${meta.conn_size}; timeouts tcp ${meta.tcp_timeout} tcpfin ${meta.tcpfin_timeout} udp ${meta.udp_timeout}`);
+    const names = statNames();
+    const counts = readGlobalStats(dp, names.length);
+    ctx.out('packets:');
+    names.forEach((n, i) => {
+      if (counts[i]) ctx.out(`  ${n.padEnd(22)} ${counts[i]}`);
+    });
+    return 0;
+  } finally {
+    dp.close();
+  }
+}

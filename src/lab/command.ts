@@ -1,0 +1,68 @@
+// CLI entry of `lvs-xdp lab up|down`; src/cli/ dispatches here.
+import { LvsError, UsageError } from '../util/errors.js';
+import { labDown, labUp } from './lab.js';
+import type { ServerKind } from './plan.js';
+import { DEFAULT_PREFIX } from './topology.js';
+
+export const LAB_USAGE = [
+  'Usage: lvs-xdp lab up   [--prefix P] [--servers name|nginx]',
+  '       lvs-xdp lab down [--prefix P]',
+  `  namespaces P-sw (bridge), P-client, P-dir, P-rs1..3 on 192.0.2.0/24 and 2001:db8::/64 (P default ${DEFAULT_PREFIX})`,
+].join('\n');
+
+export interface LabArgs {
+  action: 'up' | 'down' | 'help';
+  prefix: string;
+  servers: ServerKind;
+}
+
+export function parseLabArgs(argv: readonly string[]): LabArgs {
+  const [verb, ...rest] = argv;
+  const out: LabArgs = { action: 'help', prefix: DEFAULT_PREFIX, servers: 'name' };
+  if (verb === undefined || verb === '-h' || verb === '--help' || verb === 'help') return out;
+  if (verb !== 'up' && verb !== 'down') throw new UsageError(`lab: unknown action '${verb}' (up or down)`);
+  out.action = verb;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? rest[++i];
+      if (v === undefined || v === '') throw new UsageError(`lab: option '${name}' needs a value`);
+      return v;
+    };
+    if (name === '--prefix') out.prefix = value();
+    else if (name === '--servers' && verb === 'up') {
+      const v = value();
+      if (v !== 'name' && v !== 'nginx') throw new UsageError(`lab: illegal --servers '${v}' (name or nginx)`);
+      out.servers = v;
+    } else throw new UsageError(`lab: unknown option '${arg}'`);
+  }
+  return out;
+}
+
+/** Runs the command; returns the exit status. Typed errors become one line on stderr. */
+export async function labCommand(argv: string[]): Promise<number> {
+  const log = (line: string): void => void process.stdout.write(`${line}\n`);
+  try {
+    const args = parseLabArgs(argv);
+    if (args.action === 'help') {
+      log(LAB_USAGE);
+      return 0;
+    }
+    if (args.action === 'down') {
+      await labDown(args.prefix, { log });
+      return 0;
+    }
+    const info = await labUp({ prefix: args.prefix, servers: args.servers, log });
+    log(`client ${info.client.netns} ${info.client.ipv4} ${info.client.ipv6}`);
+    log(`director ${info.director.netns} DIP ${info.director.ipv4} ${info.director.ipv6} VIP ${info.vip4} ${info.vip6}`);
+    for (const rs of info.reals) log(`real ${rs.netns} ${rs.ipv4} ${rs.ipv6}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof LvsError) {
+      process.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,135 @@
+// A real server that says who it is, so lab tests can see which one the director chose.
+//   node dist/src/lab/name-server.js --name rs1 --port 80 [--udp-port 53] [--ready-file F]
+// HTTP on [::]:PORT (dual stack): every path answers "rs1\n", except GET /bytes/N which
+// returns N deterministic bytes (see patternByte) for download tests.
+// UDP on [::]:UDP_PORT (dual stack): answers "rs1 <payload>".
+// The ready file is written once both sockets listen, so the starter need not guess.
+import { createSocket } from 'node:dgram';
+import { writeFileSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
+
+export const MAX_BYTES = 64 * 1024 * 1024;
+const CHUNK = 64 * 1024;
+
+/** Byte at offset i of every /bytes/N body: not periodic at 256, so reordering shows. */
+export function patternByte(i: number): number {
+  return (i * 31 + Math.floor(i / 251)) & 0xff;
+}
+
+export function patternBytes(offset: number, length: number): Buffer {
+  const b = Buffer.allocUnsafe(length);
+  for (let k = 0; k < length; k++) b[k] = patternByte(offset + k);
+  return b;
+}
+
+export interface NameServerOptions {
+  name: string;
+  port: number;
+  udpPort?: number;
+  readyFile?: string;
+}
+
+export function parseNameServerArgs(argv: readonly string[]): NameServerOptions {
+  const get = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const name = get('--name');
+  const port = Number(get('--port') ?? '80');
+  const udp = get('--udp-port');
+  if (!name || !/^[\w.-]+$/.test(name)) throw new Error('name-server: --name NAME required');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error('name-server: bad --port');
+  const opts: NameServerOptions = { name, port };
+  if (udp !== undefined) {
+    const u = Number(udp);
+    if (!Number.isInteger(u) || u < 1 || u > 65535) throw new Error('name-server: bad --udp-port');
+    opts.udpPort = u;
+  }
+  const ready = get('--ready-file');
+  if (ready) opts.readyFile = ready;
+  return opts;
+}
+
+function sendBytes(res: ServerResponse, n: number): void {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(n) });
+  let off = 0;
+  // Respect backpressure: a 64 MiB body must not be buffered whole.
+  const pump = (): void => {
+    while (off < n) {
+      const len = Math.min(CHUNK, n - off);
+      const ok = res.write(patternBytes(off, len));
+      off += len;
+      if (!ok) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
+}
+
+/** Starts both services; resolves when they listen. Returns a function that closes them. */
+export async function startNameServer(opts: NameServerOptions): Promise<() => Promise<void>> {
+  const reply = `${opts.name}\n`;
+  const http = createServer((req, res) => {
+    const m = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
+    if (req.method === 'GET' && m) {
+      const n = Number(m[1]);
+      if (n > MAX_BYTES) {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(`bytes: at most ${MAX_BYTES}\n`);
+        return;
+      }
+      sendBytes(res, n);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(reply.length) }).end(reply);
+  });
+  http.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen({ port: opts.port, host: '::', ipv6Only: false }, resolve);
+  });
+
+  const udp = opts.udpPort === undefined ? undefined : createSocket({ type: 'udp6', ipv6Only: false });
+  if (udp) {
+    udp.on('message', (msg, rinfo) => {
+      udp.send(Buffer.concat([Buffer.from(`${opts.name} `), msg]), rinfo.port, rinfo.address);
+    });
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(opts.udpPort, '::', resolve);
+    });
+  }
+  if (opts.readyFile) writeFileSync(opts.readyFile, `${process.pid}\n`);
+
+  return async () => {
+    udp?.close();
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  };
+}
+
+async function main(): Promise<void> {
+  let opts: NameServerOptions;
+  try {
+    opts = parseNameServerArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const stop = await startNameServer(opts);
+  process.stdout.write(`name-server ${opts.name}: tcp ${opts.port}${opts.udpPort ? `, udp ${opts.udpPort}` : ''}\n`);
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => void stop().then(() => process.exit(0)));
+  }
+}
+
+// Run only as a script, not when imported (tests use patternBytes).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`name-server: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,50 @@
+// Per-interface IP forwarding. bpf_fib_lookup answers FWD_DISABLED unless the
+// receiving interface forwards, so attach turns it on (IPv4 and IPv6) for the
+// interfaces it attaches to, remembering the old values beside the pins, and
+// detach puts them back. Only those interfaces change, never the global switch.
+import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { PinPaths } from '../bpf/pins.js';
+
+const KEYS = (ifname: string): string[] => [
+  `/proc/sys/net/ipv4/conf/${ifname}/forwarding`,
+  `/proc/sys/net/ipv6/conf/${ifname}/forwarding`,
+];
+
+/** Saved values live outside bpffs (which holds only BPF objects). */
+function statePath(pins: PinPaths, ifname: string): string {
+  return join('/run/lvs-xdp/forwarding', pins.dir.replace(/\//g, '_'), ifname + '.json');
+}
+
+function read(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;
+}
+
+/** Turns forwarding on; returns the keys that changed. */
+export function enableForwarding(pins: PinPaths, ifname: string): string[] {
+  const saved: Record<string, string> = {};
+  const changed: string[] = [];
+  const state = statePath(pins, ifname);
+  const prev = existsSync(state) ? (JSON.parse(readFileSync(state, 'utf8')) as Record<string, string>) : {};
+  for (const k of KEYS(ifname)) {
+    const v = read(k);
+    if (v === undefined) continue; // IPv6 disabled on this interface
+    saved[k] = prev[k] ?? v;
+    if (v !== '1') {
+      writeFileSync(k, '1');
+      changed.push(k.replace('/proc/sys/', '').replace(/\//g, '.'));
+    }
+  }
+  mkdirSync(dirname(state), { recursive: true });
+  writeFileSync(state, JSON.stringify(saved));
+  return changed;
+}
+
+/** Restores what enableForwarding found. */
+export function restoreForwarding(pins: PinPaths, ifname: string): void {
+  const state = statePath(pins, ifname);
+  if (!existsSync(state)) return;
+  const saved = JSON.parse(readFileSync(state, 'utf8')) as Record<string, string>;
+  for (const [k, v] of Object.entries(saved)) if (existsSync(k)) writeFileSync(k, v);
+  rmSync(state, { force: true });
+}
