@@ -81,7 +81,7 @@ describe('service commands', () => {
     for (const s of ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos']) {
       expect((parse(`-A -t 192.0.2.10:80 -s ${s}`) as Extract<Command, { kind: 'add-service' }>).service.scheduler).toBe(s);
     }
-    expect(failure('-A -t 192.0.2.10:80 -s foo')).toEqual({ name: 'StateError', message: 'Scheduler or persistence engine not found', exitCode: 1 });
+    expect(failure('-A -t 192.0.2.10:80 -s foo')).toEqual({ name: 'StateError', message: 'Scheduler or persistence engine not found', exitCode: 255 });
   });
   test('zero port needs persistence; ops needs UDP', () => {
     expect(failure('-A -t 192.0.2.10')).toEqual({ name: 'UsageError', message: 'Zero port specified for non-persistent service', exitCode: 2 });
