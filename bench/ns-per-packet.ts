@@ -1,0 +1,299 @@
+// ns per packet of the director's paths, by BPF_PROG_TEST_RUN (the kernel times
+// its own loop and reports the average). Run by bench/run.sh inside a private
+// network namespace: it makes a veth there, so bpf_fib_lookup finds the reals.
+//
+//   node dist/bench/ns-per-packet.js [--md FILE]
+//
+// Figures never fail the run; a verdict or counter that is not what the path
+// must produce does (a benchmark that measures a drop by mistake is wrong).
+import { execFileSync } from 'node:child_process';
+import { readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { check, checkPtr, libbpf } from '../src/bpf/ffi/libbpf.js';
+import { loadDirector, type LoadedProgram } from '../src/bpf/object.js';
+import { ensurePinDir, pinPaths } from '../src/bpf/pins.js';
+import { Dataplane } from '../src/bpf/dataplane.js';
+import { readGlobalStats, readState } from '../src/bpf/state.js';
+import { applyOps } from '../src/bpf/apply.js';
+import { BpfMap, u32Key } from '../src/bpf/map.js';
+import { planAddReal, planAddService } from '../src/plan/plan.js';
+import { lb_stat } from '../src/bpf/generated/layout.js';
+import { directorObject, repoRoot } from '../src/util/paths.js';
+import type { Real, Service } from '../src/model/types.js';
+
+class BenchError extends Error {}
+
+const IF = 'lvsb0', PEER = 'lvsb1';
+const VIP = '192.0.2.10', NOT_VIP = '192.0.2.99';
+const REALS = ['192.0.2.11', '192.0.2.12', '192.0.2.13'];
+const realMac = (i: number) => `02:00:00:00:01:${(0x11 + i).toString(16)}`;
+const CONN_SIZE = 1 << 21;     // room for 1M flows without LRU eviction
+const FLOWS_1M = 1_000_000;
+const R_TRIVIAL = 10_000_000, R_LB = 5_000_000, R_NEW = 200_000, R_CYCLE = FLOWS_1M;
+const RUNS = 5, RUNS_NEW = 3, XCHECK_N = 20_000;
+const XDP = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3 } as const;
+const verdictName = (v: number) => Object.entries(XDP).find(([, n]) => n === v)?.[0] ?? `verdict ${v}`;
+const SYN = 0x02, ACK = 0x10;
+
+// ---- network namespace -------------------------------------------------------
+function ip(...args: string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function setupNetns(): { ifindex: number; mac: string } {
+  if (readlinkSync('/proc/self/ns/net') === readlinkSync('/proc/1/ns/net')) {
+    throw new BenchError('refusing to run in the host network namespace: use bench/run.sh (unshare --net)');
+  }
+  ip('link', 'add', IF, 'type', 'veth', 'peer', 'name', PEER);
+  ip('link', 'set', IF, 'up');
+  ip('link', 'set', PEER, 'up');
+  ip('addr', 'add', '192.0.2.2/24', 'dev', IF);
+  writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+  writeFileSync(`/proc/sys/net/ipv4/conf/${IF}/forwarding`, '1');
+  REALS.forEach((r, i) => ip('neigh', 'replace', r, 'lladdr', realMac(i), 'dev', IF, 'nud', 'permanent'));
+  const ifindex = libbpf().if_nametoindex(IF) as number;
+  const mac = (JSON.parse(ip('-j', 'link', 'show', IF)) as Array<{ address: string }>)[0]!.address;
+  return { ifindex, mac };
+}
+
+// ---- packets -----------------------------------------------------------------
+function csum(b: Buffer, sum = 0): number {
+  for (let i = 0; i < b.length; i += 2) sum += (b[i]! << 8) | (b[i + 1] ?? 0);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+const ipBytes = (a: string) => Buffer.from(a.split('.').map(Number));
+const macBytes = (m: string) => Buffer.from(m.split(':').map((x) => parseInt(x, 16)));
+
+/** 64-byte Ethernet/IPv4/TCP frame (10 bytes of payload), checksums right. */
+function packet(dmac: string, saddr: string, daddr: string, sport: number, flags: number): Buffer {
+  const b = Buffer.alloc(64);
+  macBytes(dmac).copy(b, 0);
+  macBytes('02:00:00:00:00:01').copy(b, 6);
+  b.writeUInt16BE(0x0800, 12);
+  b[14] = 0x45; b.writeUInt16BE(50, 16); b.writeUInt16BE(1, 18); b.writeUInt16BE(0x4000, 20);
+  b[22] = 64; b[23] = 6;
+  ipBytes(saddr).copy(b, 26); ipBytes(daddr).copy(b, 30);
+  b.writeUInt16BE(csum(b.subarray(14, 34)), 24);
+  b.writeUInt16BE(sport, 34); b.writeUInt16BE(80, 36);
+  b.writeUInt32BE(1000, 38); b.writeUInt32BE(flags & ACK ? 1 : 0, 42);
+  b[46] = 0x50; b[47] = flags; b.writeUInt16BE(65535, 48);
+  const pseudo = Buffer.concat([b.subarray(26, 34), Buffer.from([0, 6, 0, 30])]);
+  b.writeUInt16BE(csum(Buffer.concat([pseudo, b.subarray(34, 64)])), 50);
+  return b;
+}
+/** Flow n as xdp_step writes it (bench/trivial.bpf.c). */
+const stepFlow = (n: number) => ({ saddr: `198.51.100.${(n >>> 16) & 0xff}`, sport: n & 0xffff });
+
+// ---- BPF_PROG_TEST_RUN ----------------------------------------------------------
+interface RunResult { retval: number; ns: number }
+
+function testRun(fd: number, data: Buffer, repeat: number, ifindex: number, out?: Buffer): RunResult {
+  // struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex
+  const ctx = Buffer.alloc(24);
+  ctx.writeUInt32LE(data.length, 4);
+  ctx.writeUInt32LE(ifindex, 12);
+  const o = {
+    sz: 80, data_in: data, data_out: out ?? null, data_size_in: data.length, data_size_out: out?.length ?? 0,
+    ctx_in: ctx, ctx_out: null, ctx_size_in: ctx.length, ctx_size_out: 0,
+    retval: 0, repeat, duration: 0, flags: 0, cpu: 0, batch_size: 0,
+  };
+  check(libbpf().bpf_prog_test_run_opts(fd, o), 'BPF_PROG_TEST_RUN');
+  return { retval: o.retval, ns: o.duration };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+// ---- the trivial object (denominators and the flow stepper) ---------------------
+function loadTrivial(path: string) {
+  const lib = libbpf();
+  const obj = checkPtr(lib.bpf_object__open_file(path, null), `open ${path}`);
+  check(lib.bpf_object__load(obj), `load ${path}`);
+  const prog = (n: string) => check(lib.bpf_program__fd(checkPtr(lib.bpf_object__find_program_by_name(obj, n), n)), n);
+  const map = (n: string) => check(lib.bpf_map__fd(checkPtr(lib.bpf_object__find_map_by_name(obj, n), n)), n);
+  return {
+    drop: prog('xdp_drop'), tx: prog('xdp_tx'), step: prog('xdp_step'),
+    state: new BpfMap(map('step_state'), 'step_state'), jmp: new BpfMap(map('step_jmp'), 'step_jmp'),
+    close: () => lib.bpf_object__close(obj),
+  };
+}
+
+interface Figure { label: string; ns: number; runs: number[]; repeat: number; goal?: number; note: string }
+
+async function main(): Promise<void> {
+  const mdPath = process.argv.includes('--md') ? process.argv[process.argv.indexOf('--md') + 1] : undefined;
+  const { ifindex, mac } = setupNetns();
+  const pins = pinPaths(`/sys/fs/bpf/lvs-xdp-bench-${process.pid}`);
+  let prog: LoadedProgram | undefined, dp: Dataplane | undefined, triv: ReturnType<typeof loadTrivial> | undefined;
+  const cleanup = () => {
+    triv?.state.close(); triv?.jmp.close(); triv?.close(); dp?.close(); prog?.close();
+    rmSync(pins.dir, { recursive: true, force: true });
+  };
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => { cleanup(); process.exit(130); });
+  try {
+    ensurePinDir(pins);
+    prog = loadDirector({ objPath: directorObject(), pins, connSize: CONN_SIZE });
+    dp = Dataplane.open(pins);
+    triv = loadTrivial(join(repoRoot(), '.output', 'bench', 'trivial.bpf.o'));
+    configure(dp);
+    const figs = measureAll(prog.progFd, dp, triv, ifindex, mac);
+    report(figs, mdPath);
+  } finally {
+    cleanup();
+  }
+}
+
+/** One TCP service, three DR reals, through the control plane's own path. */
+function configure(dp: Dataplane): void {
+  const svc: Service = {
+    protocol: 'tcp', addr: { family: 'inet', ip: VIP }, port: 80, scheduler: 'rr', onePacket: false, schedFlags: [],
+  };
+  applyOps(dp, planAddService(readState(dp), svc));
+  for (const r of REALS) {
+    const real: Real = { addr: { family: 'inet', ip: r }, port: 80, forward: 'dr', weight: 1, upperThreshold: 0, lowerThreshold: 0 };
+    applyOps(dp, planAddReal(readState(dp), svc, real));
+  }
+}
+
+function measureAll(lbFd: number, dp: Dataplane, t: ReturnType<typeof loadTrivial>, ifindex: number, mac: string): Figure[] {
+  const figs: Figure[] = [];
+  const stats = () => readGlobalStats(dp, lb_stat.LB_STAT__MAX);
+  const statName = (i: number) => Object.entries(lb_stat).find(([, v]) => v === i)?.[0] ?? `stat ${i}`;
+  /** Every lb_stats counter moved by exactly what the path must produce, nothing else. */
+  const expectStats = (what: string, before: bigint[], want: Partial<Record<number, number>>) => {
+    const after = stats();
+    for (let i = 0; i < lb_stat.LB_STAT__MAX; i++) {
+      const d = Number(after[i]! - before[i]!);
+      if (d !== (want[i] ?? 0)) throw new BenchError(`${what}: ${statName(i)} moved by ${d}, expected ${want[i] ?? 0}`);
+    }
+  };
+  const TX = lb_stat.LB_STAT_TX, NEW = lb_stat.LB_STAT_CONN_NEW;
+  const run = (what: string, fd: number, pkt: Buffer, repeat: number, verdict: number, want: Partial<Record<number, number>>) => {
+    const before = stats();
+    const r = testRun(fd, pkt, repeat, ifindex);
+    if (r.retval !== verdict) throw new BenchError(`${what}: got ${verdictName(r.retval)}, expected ${verdictName(verdict)}`);
+    expectStats(what, before, want);
+    return r.ns;
+  };
+  const step = (target: number, next: number, nflows: number) => {
+    t.jmp.update(u32Key(0), u32Key(target));
+    const v = Buffer.alloc(16);
+    v.writeBigUInt64LE(BigInt(next), 0);
+    v.writeBigUInt64LE(BigInt(nflows), 8);
+    t.state.update(u32Key(0), v);
+  };
+  const scale = (want: Partial<Record<number, number>>, n: number) =>
+    Object.fromEntries(Object.entries(want).map(([k, v]) => [k, v! * n])) as Partial<Record<number, number>>;
+  /** Median of `runs` timed runs after one warm-up run. */
+  const series = (what: string, runs: number, once: (i: number) => number) => {
+    once(-1);
+    const xs = Array.from({ length: runs }, (_, i) => once(i));
+    process.stderr.write(`  ${what.padEnd(44)} ${xs.join(' ')} ns\n`);
+    return { ns: median(xs), runs: xs };
+  };
+  const add = (label: string, s: { ns: number; runs: number[] }, repeat: number, note: string, goal?: number) =>
+    figs.push({ label, ...s, repeat, note, goal });
+
+  const vipPkt = (saddr: string, sport: number, flags: number) => packet(mac, saddr, VIP, sport, flags);
+
+  // The forwarding path really forwards: one SYN, output frame checked byte by byte where DR writes.
+  const out = Buffer.alloc(128);
+  const before = stats();
+  const syn = testRun(lbFd, vipPkt('203.0.113.7', 40000, SYN), 1, ifindex, out);
+  if (syn.retval !== XDP.TX) throw new BenchError(`first SYN: got ${verdictName(syn.retval)}, expected TX (forwarding, neighbours?)`);
+  expectStats('first SYN', before, { [TX]: 1, [NEW]: 1 });
+  const dmac = [...out.subarray(0, 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
+  if (!REALS.some((_, i) => realMac(i) === dmac)) throw new BenchError(`first SYN went to ${dmac}, not to a real`);
+  if (!out.subarray(6, 12).equals(macBytes(mac))) throw new BenchError('first SYN: source MAC is not the director\'s');
+
+  const drop = series('trivial XDP_DROP', RUNS, () => run('XDP_DROP', t.drop, vipPkt('203.0.113.7', 40000, ACK), R_TRIVIAL, XDP.DROP, {}));
+  add('trivial XDP_DROP', drop, R_TRIVIAL, 'denominator');
+  add('trivial XDP_TX', series('trivial XDP_TX', RUNS, () => run('XDP_TX', t.tx, vipPkt('203.0.113.7', 40000, ACK), R_TRIVIAL, XDP.TX, {})),
+    R_TRIVIAL, 'denominator');
+  add('conntrack hit, DR (1 flow in table)',
+    series('conntrack hit', RUNS, () => run('hit', lbFd, vipPkt('203.0.113.7', 40000, ACK), R_LB, XDP.TX, { [TX]: R_LB })),
+    R_LB, 'same ACK repeated; entry made by one SYN first', 2.5);
+  add('miss: not a VIP (XDP_PASS)',
+    series('miss', RUNS, () => run('miss', lbFd, packet(mac, '203.0.113.7', NOT_VIP, 40000, ACK), R_LB, XDP.PASS,
+      { [lb_stat.LB_STAT_PASS_NOT_VIP]: R_LB })), R_LB, `to ${NOT_VIP}:80`);
+
+  // New connections: xdp_step writes a new flow into the frame on every run and
+  // tail-calls the director; the same stepping into xdp_drop is subtracted.
+  const synStep = vipPkt('198.51.100.0', 0, SYN);
+  let next = 0;
+  const stepDrop = series('stepper -> XDP_DROP (counting)', RUNS_NEW, () => {
+    step(t.drop, 0, 0);
+    return run('stepper -> DROP', t.step, synStep, R_NEW, XDP.DROP, {});
+  });
+  const stepNew = series('stepper -> director, new flows', RUNS_NEW, () => {
+    step(lbFd, next, 0);
+    next += R_NEW;
+    return run('new connections', t.step, synStep, R_NEW, XDP.TX, { [TX]: R_NEW, [NEW]: R_NEW });
+  });
+  add('new connection, DR (schedule + conntrack insert)',
+    { ns: stepNew.ns - stepDrop.ns + drop.ns, runs: stepNew.runs.map((x) => x - stepDrop.ns + drop.ns) }, R_NEW,
+    `xdp_step -> director ${stepNew.ns} ns − xdp_step -> XDP_DROP ${stepDrop.ns} ns + XDP_DROP ${drop.ns} ns; every run a new SYN`, 5);
+
+  // Cross-check of the same path another way: distinct SYNs, repeat=1 each.
+  const xcheck = (fd: number, verdict: number, want: Partial<Record<number, number>>, base: number) => {
+    let sum = 0;
+    for (let i = 0; i < XCHECK_N; i++) {
+      const n = base + i;
+      sum += run('cross-check', fd, vipPkt(`203.0.113.${100 + (n >>> 16)}`, n & 0xffff, SYN), 1, verdict, want);
+    }
+    return Math.round(sum / XCHECK_N);
+  };
+  let xbase = 0;
+  const xDrop = series('repeat=1 x distinct SYNs -> XDP_DROP', RUNS_NEW, () => xcheck(t.drop, XDP.DROP, {}, 0));
+  const xNew = series('repeat=1 x distinct SYNs -> director', RUNS_NEW, () => {
+    xbase += XCHECK_N;
+    return xcheck(lbFd, XDP.TX, { [TX]: 1, [NEW]: 1 }, xbase);
+  });
+  add('new connection, cross-check (repeat=1 per packet)',
+    { ns: xNew.ns - xDrop.ns + drop.ns, runs: xNew.runs.map((x) => x - xDrop.ns + drop.ns) }, 1,
+    `${XCHECK_N} distinct SYNs per run, one syscall each: ${xNew.ns} − ${xDrop.ns} (XDP_DROP the same way) + ${drop.ns} ns; cold caches every call`);
+
+  // Fill the table to FLOWS_1M through the data plane (flows next..FLOWS_1M-1, SYNs).
+  const t0 = Date.now();
+  const fill = FLOWS_1M - next;
+  step(lbFd, next, 0);
+  run('fill', t.step, synStep, fill, XDP.TX, { [TX]: fill, [NEW]: fill });
+  process.stderr.write(`  filled lb_conns to ${FLOWS_1M} stepper flows (+${1 + 4 * XCHECK_N} others) in ${Date.now() - t0} ms\n`);
+  const hot = stepFlow(123_457);
+  add(`conntrack hit, DR (${FLOWS_1M.toLocaleString('en')} flows in table, 1 hot)`,
+    series('conntrack hit, 1M flows, hot flow', RUNS, () => run('hit 1M', lbFd, vipPkt(hot.saddr, hot.sport, ACK), R_LB, XDP.TX, { [TX]: R_LB })),
+    R_LB, 'same ACK repeated', 2.5);
+  const ackStep = vipPkt('198.51.100.0', 0, ACK);
+  const cycDrop = series('stepper -> XDP_DROP (cycling)', RUNS, () => {
+    step(t.drop, 0, FLOWS_1M);
+    return run('stepper -> DROP', t.step, ackStep, R_CYCLE, XDP.DROP, {});
+  });
+  const cycHit = series('stepper -> director, 1M flows in turn', RUNS, () => {
+    step(lbFd, 0, FLOWS_1M);
+    return run('hit 1M cycling', t.step, ackStep, R_CYCLE, XDP.TX, { [TX]: R_CYCLE });
+  });
+  add(`conntrack hit, DR (${FLOWS_1M.toLocaleString('en')} flows, each run the next)`,
+    { ns: cycHit.ns - cycDrop.ns + drop.ns, runs: cycHit.runs.map((x) => x - cycDrop.ns + drop.ns) }, R_CYCLE,
+    `every entry touched once per run: ${cycHit.ns} − ${cycDrop.ns} (stepper) + ${drop.ns} ns`, 2.5);
+  void scale;
+  return figs;
+}
+
+function report(figs: Figure[], mdPath: string | undefined): void {
+  const drop = figs.find((f) => f.label === 'trivial XDP_DROP')!.ns;
+  const tx = figs.find((f) => f.label === 'trivial XDP_TX')!.ns;
+  const ratio = (x: number, d: number) => (x / d).toFixed(2) + '×';
+  const goal = (f: Figure) =>
+    f.goal === undefined ? '' : `≤ ${f.goal}× DROP: ${f.ns / drop <= f.goal ? 'met' : 'NOT met'}`;
+  const rows = figs.map((f) => [f.label, String(f.ns), f.runs.join(' '), f.repeat.toLocaleString('en'),
+    ratio(f.ns, drop), ratio(f.ns, tx), goal(f), f.note]);
+  const head = ['path', 'ns/packet (median)', 'runs (ns)', 'repeat', '× XDP_DROP', '× XDP_TX', 'goal', 'how'];
+  const md = [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n') + '\n';
+  process.stdout.write('\n' + md);
+  if (mdPath) writeFileSync(mdPath, md);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`ns-per-packet: measurement could not be taken: ${(e as Error).message}\n`);
+  process.exit(1);
+});
