@@ -43,7 +43,10 @@ deps:
 npm: node_modules/.package-lock.json
 
 node_modules/.package-lock.json: package.json package-lock.json
-	$(Q)echo "setup: npm ci"; npm ci --no-audit --no-fund --loglevel=error
+	$(Q)echo "setup: npm ci"; npm ci --no-audit --no-fund --loglevel=silent 2>/dev/null || { \
+	  echo "setup: npm ci refused the lock file (a registry without other platforms' optional"; \
+	  echo "       packages makes npm think it is stale); installing from the same lock with npm install"; \
+	  npm install --no-audit --no-fund --loglevel=error; }
 	$(Q)touch $@
 
 build: setup bpf ts
