@@ -20,68 +20,9 @@
 #include "include/parse.h"
 #include "include/conntrack.h"
 #include "include/sched.h"
-#include "include/fwd_dr.h"
+#include "include/fwd.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-static __always_inline int pass(__u32 stat)
-{
-	lb_count(stat);
-	return XDP_PASS;
-}
-
-static __always_inline int drop(__u32 stat)
-{
-	lb_count(stat);
-	return XDP_DROP;
-}
-
-static __always_inline void count_packet(__u32 map_idx, void *map, __u32 len, int new_conn)
-{
-	struct lb_counters *s = bpf_map_lookup_elem(map, &map_idx);
-
-	if (!s)
-		return;
-	s->inpkts++;
-	s->inbytes += len;
-	if (new_conn)
-		s->conns++;
-}
-
-/* Connection of this packet: existing, or a new one scheduled now. Returns the
- * real id, or a negative lb_stat (negated) saying why there is none. */
-static __always_inline __s64 conn_real(struct pkt *p, struct lb_svc *svc, __u64 now,
-				       struct lb_real **out, int *is_new)
-{
-	struct lb_conn *c = bpf_map_lookup_elem(&lb_conns, &p->key);
-	struct lb_real *r;
-	__s64 rid;
-
-	if (c) {
-		r = bpf_map_lookup_elem(&lb_reals, &c->real_id);
-		if (r && (r->flags & LB_REAL_F_USED) && r->seq == c->real_seq &&
-		    c->svc_id == svc->id) {
-			c->state = conn_next_state(p, c->state);
-			c->last_seen_ns = now;
-			*out = r;
-			return c->real_id;
-		}
-		/* Its real is gone: the entry is dead; a SYN may start afresh. */
-		bpf_map_delete_elem(&lb_conns, &p->key);
-		lb_count(LB_STAT_CONN_RESCHED);
-	}
-	if (p->key.proto == IPPROTO_TCP &&
-	    (!(p->tcp_flags & TCPF_SYN) || (p->tcp_flags & TCPF_RST)))
-		return -LB_STAT_PASS_TCP_NO_CONN;
-	rid = sched_pick(svc, &r);
-	if (rid < 0)
-		return -LB_STAT_DROP_NO_REAL;
-	conn_insert(p, svc->id, rid, r->seq, now);
-	lb_count(LB_STAT_CONN_NEW);
-	*is_new = 1;
-	*out = r;
-	return rid;
-}
 
 SEC("xdp")
 int lb_xdp(struct xdp_md *ctx)
@@ -141,13 +82,7 @@ int lb_xdp(struct xdp_md *ctx)
 	if (!r)
 		return drop(LB_STAT_DROP_NO_REAL);
 
-	count_packet(svc->id, &lb_svc_stats, p.l3_len, is_new);
-	count_packet((__u32)rid, &lb_real_stats, p.l3_len, is_new);
-
-	switch (r->fwd) {
-	case LB_FWD_DR:
-		return fwd_dr(ctx, (__u32)rid, r, p.l3_len, now);
-	default:
-		return drop(LB_STAT_DROP_UNSUPPORTED);
-	}
+	count_in(svc->id, &lb_svc_stats, p.l3_len, is_new);
+	count_in((__u32)rid, &lb_real_stats, p.l3_len, is_new);
+	return forward(ctx, &p, (__u32)rid, r, now);
 }

@@ -21,6 +21,7 @@
 #include "lb_shared.h"
 #include "maps.h"
 #include "parse.h"
+#include "sched.h"
 
 #define ROW(a, b, c, d, e, f, g, h, i, j, k)                                         \
 	((__u64)(a) | (__u64)(b) << 4 | (__u64)(c) << 8 | (__u64)(d) << 12 |           \
@@ -84,6 +85,41 @@ static __always_inline int conn_insert(struct pkt *p, __u32 svc_id, __u32 real_i
 	};
 
 	return bpf_map_update_elem(&lb_conns, &p->key, &c, BPF_ANY);
+}
+
+/* Connection of this packet: existing, or a new one scheduled now. Returns the
+ * real id, or a negative lb_stat (negated) saying why there is none. */
+static __always_inline __s64 conn_real(struct pkt *p, struct lb_svc *svc, __u64 now,
+				       struct lb_real **out, int *is_new)
+{
+	struct lb_conn *c = bpf_map_lookup_elem(&lb_conns, &p->key);
+	struct lb_real *r;
+	__s64 rid;
+
+	if (c) {
+		r = bpf_map_lookup_elem(&lb_reals, &c->real_id);
+		if (r && (r->flags & LB_REAL_F_USED) && r->seq == c->real_seq &&
+		    c->svc_id == svc->id) {
+			c->state = conn_next_state(p, c->state);
+			c->last_seen_ns = now;
+			*out = r;
+			return c->real_id;
+		}
+		/* Its real is gone: the entry is dead; a SYN may start afresh. */
+		bpf_map_delete_elem(&lb_conns, &p->key);
+		lb_count(LB_STAT_CONN_RESCHED);
+	}
+	if (p->key.proto == IPPROTO_TCP &&
+	    (!(p->tcp_flags & TCPF_SYN) || (p->tcp_flags & TCPF_RST)))
+		return -LB_STAT_PASS_TCP_NO_CONN;
+	rid = sched_pick(svc, &r);
+	if (rid < 0)
+		return -LB_STAT_DROP_NO_REAL;
+	conn_insert(p, svc->id, rid, r->seq, now);
+	lb_count(LB_STAT_CONN_NEW);
+	*is_new = 1;
+	*out = r;
+	return rid;
 }
 
 #endif /* LB_CONNTRACK_H */

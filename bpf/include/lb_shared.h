@@ -18,7 +18,7 @@
 /* Bumped whenever a map's key or value layout changes; the pinned lb_meta map
  * records it, so an upgrade never misreads maps written by another layout. */
 enum lb_abi {
-	LB_ABI_VERSION = 1,
+	LB_ABI_VERSION = 2,
 };
 
 enum lb_limits {
@@ -175,14 +175,41 @@ struct lb_conn_key {
 	__u16 pad;
 };
 
+enum lb_conn_flags {
+	LB_CONN_F_INACTIVE = 0x1, /* counted in its real's inactive count (not ESTABLISHED) */
+	LB_CONN_F_TEMPLATE = 0x2, /* persistence template (protocol "IP" in -Lnc) */
+	LB_CONN_F_REVERSE = 0x4,  /* NAT/FULLNAT reply-direction entry (real -> client) */
+	LB_CONN_F_PAIRED = 0x8,   /* has a partner entry: peer_* is the partner's key */
+};
+
 struct lb_conn {
-	__u64 last_seen_ns; /* bpf_ktime_get_ns() of the last packet */
+	__u64 last_seen_ns; /* bpf_ktime_get_coarse_ns() of the last packet */
 	__u32 real_id;
 	__u32 svc_id;
-	__u8 state;         /* enum lb_tcp_state */
-	__u8 flags;
-	__u16 pad;
 	__u32 real_seq;     /* the real's seq at scheduling: a reused id is not this real */
+	__u8 state;         /* enum lb_tcp_state */
+	__u8 flags;         /* enum lb_conn_flags */
+	__u8 fwd;           /* enum lb_fwd chosen at scheduling */
+	__u8 pad;
+	/*
+	 * NAT/FULLNAT pair (LB_CONN_F_PAIRED): the key of the partner entry, same
+	 * protocol and family. The client-side entry holds the tuple the real server
+	 * sees (CIP or LIP:lport -> RIP:rport), the reverse entry holds the client's
+	 * tuple (CIP:cport -> VIP:vport). Removing one removes the other.
+	 */
+	__be32 peer_saddr[4];
+	__be32 peer_daddr[4];
+	__be16 peer_sport;
+	__be16 peer_dport;
+	__u32 pad2;
+};
+
+/* lb_real_conns: per destination, shared between CPUs, changed atomically. These are
+ * ipvsadm's ActiveConn / InActConn / PersistConn and the connection schedulers' input. */
+struct lb_real_conns {
+	__s64 active;
+	__s64 inactive;
+	__s64 persist;
 };
 
 /* Per-CPU next hop of a real, refreshed from bpf_fib_lookup every LB_NH_TTL_MS. */
@@ -227,6 +254,13 @@ struct lb_btf_anchor {
 	enum lb_real_flags real_flags;
 	enum lb_tcp_state tcp_state;
 	enum lb_stat stat;
+	enum lb_conn_flags conn_flags;
 };
+
+/* ---- schedulers (issue #4): add scheduler structs below this line ---- */
+
+/* ---- connection state, timeouts, persistence (issue #4): below this line ---- */
+
+/* ---- forwarding methods TUN/NAT/FULLNAT, ICMP (issue #3): below this line ---- */
 
 #endif /* LB_SHARED_H */

@@ -55,6 +55,13 @@ struct {
 } lb_nexthops SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_MAX_REALS);
+	__type(key, __u32);
+	__type(value, struct lb_real_conns);
+} lb_real_conns SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, LB_MAX_SERVICES);
 	__type(key, __u32);
@@ -82,6 +89,12 @@ struct {
 	__type(value, struct lb_meta);
 } lb_meta SEC(".maps");
 
+/* ---- schedulers (issue #4): maps below this line ---- */
+
+/* ---- connection state, timeouts, persistence (issue #4): maps below this line ---- */
+
+/* ---- forwarding methods TUN/NAT/FULLNAT, ICMP (issue #3): maps below this line ---- */
+
 /* Never read by the program: it carries every shared enum into BTF for `make gen`. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -98,6 +111,31 @@ static __always_inline void lb_count(__u32 stat)
 
 	if (v)
 		*v += 1;
+}
+
+static __always_inline int pass(__u32 stat)
+{
+	lb_count(stat);
+	return XDP_PASS;
+}
+
+static __always_inline int drop(__u32 stat)
+{
+	lb_count(stat);
+	return XDP_DROP;
+}
+
+/* Client-to-real direction of IPVS's stats: InPkts, InBytes, and Conns when new. */
+static __always_inline void count_in(__u32 idx, void *map, __u32 len, int new_conn)
+{
+	struct lb_counters *s = bpf_map_lookup_elem(map, &idx);
+
+	if (!s)
+		return;
+	s->inpkts++;
+	s->inbytes += len;
+	if (new_conn)
+		s->conns++;
 }
 
 #endif /* LB_MAPS_H */

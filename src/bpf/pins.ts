@@ -11,7 +11,7 @@ export const DEFAULT_PIN_DIR = '/sys/fs/bpf/lvs-xdp';
 /** The maps that hold the running configuration and state (pinned, kept across upgrades). */
 export const PINNED_MAPS = [
   'lb_services', 'lb_svc_state', 'lb_reals', 'lb_slots', 'lb_conns', 'lb_nexthops',
-  'lb_svc_stats', 'lb_real_stats', 'lb_stats', 'lb_meta',
+  'lb_svc_stats', 'lb_real_stats', 'lb_stats', 'lb_meta', 'lb_real_conns',
 ] as const;
 export type PinnedMap = (typeof PINNED_MAPS)[number];
 

@@ -4,15 +4,21 @@ import type { StructLayout } from '../layout-types.js';
 
 export const lb_conn = {
   name: 'lb_conn',
-  size: 24,
+  size: 64,
   fields: {
     last_seen_ns: { offset: 0, type: 'u64', count: 1 },
     real_id: { offset: 8, type: 'u32', count: 1 },
     svc_id: { offset: 12, type: 'u32', count: 1 },
-    state: { offset: 16, type: 'u8', count: 1 },
-    flags: { offset: 17, type: 'u8', count: 1 },
-    pad: { offset: 18, type: 'u16', count: 1 },
-    real_seq: { offset: 20, type: 'u32', count: 1 },
+    real_seq: { offset: 16, type: 'u32', count: 1 },
+    state: { offset: 20, type: 'u8', count: 1 },
+    flags: { offset: 21, type: 'u8', count: 1 },
+    fwd: { offset: 22, type: 'u8', count: 1 },
+    pad: { offset: 23, type: 'u8', count: 1 },
+    peer_saddr: { offset: 24, type: 'be32', count: 4 },
+    peer_daddr: { offset: 40, type: 'be32', count: 4 },
+    peer_sport: { offset: 56, type: 'be16', count: 1 },
+    peer_dport: { offset: 58, type: 'be16', count: 1 },
+    pad2: { offset: 60, type: 'u32', count: 1 },
   },
 } as const satisfies StructLayout;
 
@@ -84,6 +90,16 @@ export const lb_real = {
   },
 } as const satisfies StructLayout;
 
+export const lb_real_conns = {
+  name: 'lb_real_conns',
+  size: 24,
+  fields: {
+    active: { offset: 0, type: 's64', count: 1 },
+    inactive: { offset: 8, type: 's64', count: 1 },
+    persist: { offset: 16, type: 's64', count: 1 },
+  },
+} as const satisfies StructLayout;
+
 export const lb_slot_key = {
   name: 'lb_slot_key',
   size: 8,
@@ -128,7 +144,14 @@ export const lb_svc_state = {
 } as const satisfies StructLayout;
 
 export const lb_abi = {
-  LB_ABI_VERSION: 1,
+  LB_ABI_VERSION: 2,
+} as const;
+
+export const lb_conn_flags = {
+  LB_CONN_F_INACTIVE: 1,
+  LB_CONN_F_TEMPLATE: 2,
+  LB_CONN_F_REVERSE: 4,
+  LB_CONN_F_PAIRED: 8,
 } as const;
 
 export const lb_family = {
