@@ -7,6 +7,7 @@ import { LvsError, UsageError } from '../util/errors.js';
 import { attachCommand } from './attach.js';
 import { detachCommand } from './detach.js';
 import { statusCommand } from './status.js';
+import { agentCommand } from './agent.js';
 import { runIpvsadm } from './ipvsadm.js';
 import { realserverCommand } from '../realserver/command.js';
 import { labCommand } from '../lab/command.js';
@@ -40,6 +41,7 @@ const COMMANDS: Record<string, Handler> = {
   status: statusCommand,
   realserver: (argv) => realserverCommand(argv),
   lab: (argv) => labCommand(argv),
+  agent: agentCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

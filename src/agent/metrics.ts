@@ -1,0 +1,96 @@
+// Prometheus text exposition of what the data plane counts.
+//
+// The node_ipvs_* families carry node_exporter's ipvs collector's names, help
+// texts, types and labels (collector/ipvs_linux.go), so dashboards built for
+// IPVS keep working: a backend is labelled local_address, local_mark,
+// local_port, proto, remote_address, remote_port (label names sorted, as the
+// Go client prints them). lvs_xdp_* families add what IPVS never exposed.
+import type { ListedService } from '../ipvsadm/format-list.js';
+import type { Stats } from '../model/types.js';
+
+export interface MetricsInput {
+  services: ListedService[];
+  /** lb_stat names (lower case, no prefix) with their totals, in enum order. */
+  verdicts: Array<{ name: string; count: bigint }>;
+  /** Packets seen per CPU (sum of the verdict counters of that CPU). */
+  perCpuPackets: bigint[];
+  conntrack?: { entries: number; size: number };
+}
+
+const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+function labels(l: Record<string, string>): string {
+  const keys = Object.keys(l).sort();
+  return `{${keys.map((k) => `${k}="${esc(l[k]!)}"`).join(',')}}`;
+}
+
+function family(out: string[], name: string, type: 'counter' | 'gauge', help: string, rows: Array<[string, bigint | number]>): void {
+  out.push(`# HELP ${name} ${help}`);
+  out.push(`# TYPE ${name} ${type}`);
+  for (const [l, v] of rows) out.push(`${name}${l} ${v.toString()}`);
+}
+
+function total(services: ListedService[]): Stats {
+  const t: Stats = { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n };
+  for (const s of services) {
+    t.conns += s.stats.conns;
+    t.inPkts += s.stats.inPkts;
+    t.outPkts += s.stats.outPkts;
+    t.inBytes += s.stats.inBytes;
+    t.outBytes += s.stats.outBytes;
+  }
+  return t;
+}
+
+/** Verdict counters are named pass_*, drop_* or a plain forwarding verdict (tx, redirect). */
+function verdictLabels(name: string): Record<string, string> {
+  const m = /^(pass|drop)_(.+)$/.exec(name);
+  if (m) return { verdict: m[1]!, reason: m[2]! };
+  return { verdict: 'forward', reason: name };
+}
+
+export function renderMetrics(m: MetricsInput): string {
+  const out: string[] = [];
+  const t = total(m.services);
+  family(out, 'node_ipvs_connections_total', 'counter', 'The total number of connections made.', [['', t.conns]]);
+  family(out, 'node_ipvs_incoming_packets_total', 'counter', 'The total number of incoming packets.', [['', t.inPkts]]);
+  family(out, 'node_ipvs_outgoing_packets_total', 'counter', 'The total number of outgoing packets.', [['', t.outPkts]]);
+  family(out, 'node_ipvs_incoming_bytes_total', 'counter', 'The total amount of incoming data.', [['', t.inBytes]]);
+  family(out, 'node_ipvs_outgoing_bytes_total', 'counter', 'The total amount of outgoing data.', [['', t.outBytes]]);
+
+  const active: Array<[string, number]> = [];
+  const inactive: Array<[string, number]> = [];
+  const weight: Array<[string, number]> = [];
+  for (const s of m.services) {
+    for (const r of s.reals) {
+      const l = labels({
+        local_address: s.service.addr.ip,
+        local_port: String(s.service.port),
+        remote_address: r.real.addr.ip,
+        remote_port: String(r.real.port),
+        proto: s.service.protocol.toUpperCase(),
+        local_mark: '',
+      });
+      active.push([l, r.counts.activeConns]);
+      inactive.push([l, r.counts.inactiveConns]);
+      weight.push([l, r.real.weight]);
+    }
+  }
+  family(out, 'node_ipvs_backend_connections_active', 'gauge', 'The current active connections by local and remote address.', active);
+  family(out, 'node_ipvs_backend_connections_inactive', 'gauge', 'The current inactive connections by local and remote address.', inactive);
+  family(out, 'node_ipvs_backend_weight', 'gauge', 'The current backend weight by local and remote address.', weight);
+
+  family(out, 'lvs_xdp_packets_total', 'counter', 'Packets seen by the XDP program, by verdict and reason.',
+    m.verdicts.filter((v) => !v.name.startsWith('conn_')).map((v) => [labels(verdictLabels(v.name)), v.count]));
+  family(out, 'lvs_xdp_connections_scheduled_total', 'counter', 'Connections scheduled, and entries rescheduled because their real server was removed.',
+    m.verdicts.filter((v) => v.name.startsWith('conn_')).map((v) => [labels({ event: v.name.slice(5) }), v.count]));
+  family(out, 'lvs_xdp_scheduler_misses_total', 'counter', 'New connections dropped because no real server was available.',
+    [['', m.verdicts.find((v) => v.name === 'drop_no_real')?.count ?? 0n]]);
+  family(out, 'lvs_xdp_cpu_packets_total', 'counter', 'Packets seen by the XDP program on each CPU.',
+    m.perCpuPackets.map((c, i) => [labels({ cpu: String(i) }), c]));
+  if (m.conntrack) {
+    family(out, 'lvs_xdp_conntrack_entries', 'gauge', 'Entries in the connection table.', [['', m.conntrack.entries]]);
+    family(out, 'lvs_xdp_conntrack_size', 'gauge', 'Capacity of the connection table.', [['', m.conntrack.size]]);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,23 @@
+// One read of everything the agent exports: services with their reals and counters,
+// verdict counters in total and per CPU. Read from the pinned maps, never cached.
+import type { Dataplane } from '../bpf/dataplane.js';
+import { readState } from '../bpf/state.js';
+import { u32Key } from '../bpf/map.js';
+import { buildViews } from '../cli/views.js';
+import { statNames } from '../cli/status.js';
+import type { MetricsInput } from './metrics.js';
+
+export function readSnapshot(dp: Dataplane): MetricsInput {
+  const names = statNames();
+  const m = dp.maps.lb_stats;
+  const verdicts: MetricsInput['verdicts'] = [];
+  const perCpu: bigint[] = [];
+  names.forEach((name, i) => {
+    const v = m.lookup(u32Key(i));
+    const slots = v ? m.slots(v).map((b) => b.readBigUInt64LE(0)) : [];
+    verdicts.push({ name, count: slots.reduce((a, b) => a + b, 0n) });
+    // conn_* are events on top of a packet's verdict: not packets of their own
+    if (!name.startsWith('conn_')) slots.forEach((c, cpu) => (perCpu[cpu] = (perCpu[cpu] ?? 0n) + c));
+  });
+  return { services: buildViews(dp, readState(dp)), verdicts, perCpuPackets: perCpu };
+}
