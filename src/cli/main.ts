@@ -11,6 +11,7 @@ import { agentCommand } from './agent.js';
 import { runIpvsadm } from './ipvsadm.js';
 import { realserverCommand } from '../realserver/command.js';
 import { labCommand } from '../lab/command.js';
+import { monitorCommand } from './monitor.js';
 import type { CliContext } from './context.js';
 
 const PROG = 'lvs-xdp';
@@ -41,6 +42,7 @@ const COMMANDS: Record<string, Handler> = {
   status: statusCommand,
   realserver: (argv) => realserverCommand(argv),
   lab: (argv) => labCommand(argv),
+  monitor: monitorCommand,
   agent: agentCommand,
 };
 

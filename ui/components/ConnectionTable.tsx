@@ -1,0 +1,33 @@
+// The connection entries (as ipvsadm -Lnc), filtered, scrolled, fixed height.
+import { Box } from 'ink';
+import { connLine, connSummary, connTitle } from '../../src/monitor/layout.js';
+import type { ConnRow, MonitorSnapshot } from '../../src/monitor/types.js';
+import { Line } from './Line.js';
+import { windowStart } from './ServiceTable.js';
+
+export interface ConnectionTableProps {
+  snapshot: MonitorSnapshot;
+  rows: readonly ConnRow[];
+  selected: number;
+  width: number;
+  height: number;
+}
+
+export function ConnectionTable({ snapshot, rows, selected, width, height }: ConnectionTableProps) {
+  const body = Math.max(1, height - 1);
+  const start = windowStart(selected, rows.length, body);
+  const lines = rows.slice(start, start + body).map((c, i) => (
+    <Line key={i} text={connLine(c, width, start + i === selected)} inverse={start + i === selected}
+      dim={!c.active} />
+  ));
+  if (!snapshot.conns) lines.push(<Line key="wait" text="  reading connection table…" dim />);
+  else if (rows.length === 0) lines.push(<Line key="none" text="  (no live connection entries)" dim />);
+  while (lines.length < body) lines.push(<Line key={`pad${lines.length}`} text="" />);
+  return (
+    <Box flexDirection="column">
+      <Line text={connTitle(width)} bold />
+      {lines}
+      <Line text={connSummary(snapshot, rows.length, width)} dim />
+    </Box>
+  );
+}
