@@ -13,6 +13,8 @@ BPF_HDRS := $(wildcard bpf/include/*.h)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 TS_SRCS  := $(shell find src ui bench -name '*.ts' -o -name '*.tsx' 2>/dev/null)
 PREFIX   ?= /usr/local
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 
@@ -24,7 +26,7 @@ APT_PROBES := clang:clang llc:llvm bpftool:bpftool ip:iproute2 ethtool:ethtool \
               socat:socat tmux:tmux
 
 .PHONY: setup deps npm build bpf ts gen test test-unit test-bpf test-lab bench demo \
-        lab-up lab-down lint install clean
+        lab-up lab-down lint install clean vagrant-deps vagrant-check
 
 setup: deps npm
 
@@ -68,13 +70,28 @@ $(OUTPUT)/ts.stamp: $(TS_SRCS) tsconfig.json | $(OUTPUT)
 	$(Q)touch $@
 
 # Regenerates the TypeScript struct layouts from the compiled object's BTF.
+# The generator is compiled on its own: the rest of the tree may not type-check
+# until the new layout exists.
 gen: setup bpf
-	$(Q)npx tsc -p tsconfig.json
-	$(Q)node dist/src/bpf/gen/main.js $(OUTPUT)/lb.bpf.o src/bpf/generated/layout.ts
+	$(Q)npx tsc --module NodeNext --moduleResolution NodeNext --target ES2022 --strict \
+	  --skipLibCheck --outDir $(OUTPUT)/gen --rootDir . src/bpf/gen/main.ts
+	$(Q)node $(OUTPUT)/gen/src/bpf/gen/main.js $(OUTPUT)/lb.bpf.o src/bpf/generated/layout.ts
 	$(Q)npx tsc -p tsconfig.json && touch $(OUTPUT)/ts.stamp
 
-test: build
+test: build vagrant-deps
 	$(Q)bash scripts/run-tests.sh all
+
+# `vagrant validate` is part of the tests (test/unit/vagrant-validate.test.ts): as root,
+# install vagrant from Debian's packages when missing (it is not needed for anything else).
+vagrant-deps:
+	$(Q)if [ "$$(id -u)" = 0 ] && ! { command -v vagrant >/dev/null && dpkg -s vagrant-libvirt >/dev/null 2>&1; }; then \
+	  echo "setup: installing vagrant vagrant-libvirt (for vagrant validate)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends vagrant vagrant-libvirt >/dev/null; \
+	fi
+
+vagrant-check:
+	$(Q)bash vagrant/check.sh
 
 test-unit: build
 	$(Q)bash scripts/run-tests.sh unit
@@ -92,7 +109,7 @@ demo: build
 	$(Q)bash scripts/demo.sh
 
 lab-up: build
-	$(Q)./bin/lvs-xdp lab up
+	$(Q)./bin/lvs-xdp lab up $(if $(SCENARIO),--scenario $(SCENARIO))
 
 lab-down:
 	$(Q)./bin/lvs-xdp lab down
@@ -104,6 +121,8 @@ lint: build
 install: build
 	$(Q)install -d $(DESTDIR)$(PREFIX)/bin
 	$(Q)ln -sf $(CURDIR)/bin/lvs-xdp $(DESTDIR)$(PREFIX)/bin/lvs-xdp
+	$(Q)install -D -m 644 docs/lvs-xdp.8 $(DESTDIR)$(MANDIR)/man8/lvs-xdp.8
+	$(Q)install -D -m 644 completion/lvs-xdp.bash $(DESTDIR)$(BASHCOMPDIR)/lvs-xdp
 	$(Q)echo "installed $(DESTDIR)$(PREFIX)/bin/lvs-xdp -> $(CURDIR)/bin/lvs-xdp"
 
 clean:

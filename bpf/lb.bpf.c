@@ -19,6 +19,7 @@
 #include "include/maps.h"
 #include "include/parse.h"
 #include "include/conntrack.h"
+#include "include/gc.h"
 #include "include/sched.h"
 #include "include/fwd.h"
 
@@ -30,7 +31,7 @@ int lb_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct cursor c = { .pos = data, .end = end };
-	struct lb_svc_key sk = {};
+	__be16 svc_port = 0;
 	struct lb_real *r = 0;
 	struct pkt p = {};
 	struct lb_svc *svc;
@@ -54,16 +55,27 @@ int lb_xdp(struct xdp_md *ctx)
 		return pass(LB_STAT_PASS_FRAGMENT);
 	if (l3 == L3_EXT)
 		return pass(LB_STAT_PASS_IPV6_EXT);
+	/* forwarding methods (issue #3): ICMP errors about tracked connections (fwd.h) */
+	if (p.key.proto == IPPROTO_ICMP || p.key.proto == IPPROTO_ICMPV6) {
+		int v = fwd_icmp_hook(ctx, &p, &c);
+
+		return v >= 0 ? v : pass(LB_STAT_PASS_OTHER_PROTO);
+	}
 	if (p.key.proto != IPPROTO_TCP && p.key.proto != IPPROTO_UDP)
 		return pass(LB_STAT_PASS_OTHER_PROTO);
 	if (parse_l4_ports(&c, &p) < 0)
 		return pass(LB_STAT_PASS_MALFORMED_L3);
 
-	__builtin_memcpy(sk.addr, p.key.daddr, 16);
-	sk.port = p.key.dport;
-	sk.proto = p.key.proto;
-	sk.family = p.key.family;
-	svc = bpf_map_lookup_elem(&lb_services, &sk);
+	/* forwarding methods (issue #3): NAT/FULLNAT replies, before any service (fwd.h) */
+	{
+		int v = fwd_reply_hook(ctx, &p);
+
+		if (v >= 0)
+			return v;
+	}
+
+	/* (VIP, port, proto), else the VIP's persistent port-0 service (persist.h) */
+	svc = svc_lookup(&p.key, &svc_port);
 	if (!svc)
 		return pass(LB_STAT_PASS_NOT_VIP);
 
@@ -73,7 +85,7 @@ int lb_xdp(struct xdp_md *ctx)
 		return drop(LB_STAT_DROP_MALFORMED);
 
 	now = bpf_ktime_get_coarse_ns();
-	rid = conn_real(&p, svc, now, &r, &is_new);
+	rid = conn_real(&p, svc, svc_port, now, &r, &is_new);
 	if (rid < 0) {
 		if (rid == -LB_STAT_PASS_TCP_NO_CONN)
 			return pass(LB_STAT_PASS_TCP_NO_CONN);
@@ -85,4 +97,28 @@ int lb_xdp(struct xdp_md *ctx)
 	count_in(svc->id, &lb_svc_stats, p.l3_len, is_new);
 	count_in((__u32)rid, &lb_real_stats, p.l3_len, is_new);
 	return forward(ctx, &p, (__u32)rid, r, now);
+}
+
+/*
+ * Connection expiry (include/gc.h). lb_gc_arm is run once at attach (test run)
+ * and arms the sweep's BPF timer; lb_gc_sweep runs one sweep now, the clock
+ * advanced by the u64 nanoseconds at the start of its input (tests, diagnostics).
+ */
+SEC("xdp")
+int lb_gc_arm(struct xdp_md *ctx)
+{
+	return gc_arm() == 0 ? XDP_PASS : XDP_ABORTED;
+}
+
+SEC("xdp")
+int lb_gc_sweep(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u64 advance = 0;
+
+	if (data + sizeof(__u64) <= end)
+		advance = *(__u64 *)data;
+	gc_sweep(bpf_ktime_get_coarse_ns() + advance);
+	return XDP_PASS;
 }

@@ -117,6 +117,22 @@ enum lb_stat {
 	LB_STAT_REDIRECT,             /* forwarded out another interface */
 	LB_STAT_CONN_NEW,             /* connections scheduled */
 	LB_STAT_CONN_RESCHED,         /* entry pointed at a removed real: rescheduled */
+	LB_STAT_CONN_EXPIRED,          /* entries removed on timeout by the expiry sweep (issue #4) */
+	LB_STAT_CONN_TABLE_FULL,       /* new entry while lb_conns was full: the LRU evicted one (issue #4) */
+	LB_STAT_CONN_RECOUNT,          /* per-real counts corrected by the sweep's recount (issue #4) */
+	LB_STAT_PERSIST_HIT,           /* new connection sent to its persistence template's real (issue #4) */
+	LB_STAT_REPLY_NAT,             /* NAT/FULLNAT reply translated to VIP:vport (event; issue #3) */
+	LB_STAT_REPLY_STALE,           /* reverse entry whose partner is gone: removed (event; issue #3) */
+	LB_STAT_PASS_REPLY_TTL,        /* NAT/FULLNAT reply with TTL/hop limit <= 1: kernel answers (issue #3) */
+	LB_STAT_PASS_TOO_BIG,          /* NAT reply too big for the client side: kernel answers the real (issue #3) */
+	LB_STAT_DROP_TOO_BIG,          /* too big for the egress MTU, IPv4 without DF: XDP cannot fragment (issue #3) */
+	LB_STAT_ICMP_TOO_BIG,          /* frag-needed / packet-too-big sent back by the program (issue #3) */
+	LB_STAT_ICMP_FWD,              /* ICMP error of a tracked connection translated and forwarded (event; issue #3) */
+	LB_STAT_DROP_NO_LADDR,         /* FULLNAT service without local addresses (-P) (issue #3) */
+	LB_STAT_DROP_NO_LPORT,         /* FULLNAT: no free local port among the tries (issue #3) */
+	LB_STAT_LPORT_CONFLICT,        /* FULLNAT: a candidate LIP:lport was in use, tried another (event; issue #3) */
+	LB_STAT_DROP_XDP_ADJUST,       /* bpf_xdp_adjust_head/tail refused (no headroom) (issue #3) */
+	LB_STAT_IPV4_OPTIONS,          /* balanced IPv4 packet carried IP options, kept as they are (event; issue #3) */
 	LB_STAT__MAX,
 };
 
@@ -180,6 +196,7 @@ enum lb_conn_flags {
 	LB_CONN_F_TEMPLATE = 0x2, /* persistence template (protocol "IP" in -Lnc) */
 	LB_CONN_F_REVERSE = 0x4,  /* NAT/FULLNAT reply-direction entry (real -> client) */
 	LB_CONN_F_PAIRED = 0x8,   /* has a partner entry: peer_* is the partner's key */
+	LB_CONN_F_CONTROLLED = 0x10, /* created through a persistence template (holds one of its n_control) */
 };
 
 struct lb_conn {
@@ -201,7 +218,7 @@ struct lb_conn {
 	__be32 peer_daddr[4];
 	__be16 peer_sport;
 	__be16 peer_dport;
-	__u32 pad2;
+	__u32 n_control;     /* templates: connections it controls (IPVS cp->n_control); 0 otherwise */
 };
 
 /* lb_real_conns: per destination, shared between CPUs, changed atomically. These are
@@ -237,7 +254,7 @@ struct lb_meta {
 	__u32 tcp_timeout;  /* --set tcp, seconds */
 	__u32 tcpfin_timeout;
 	__u32 udp_timeout;
-	__u32 pad;
+	__u32 next_seq;     /* next lb_real.seq: only grows, so a reused real id is never the same real */
 };
 
 /*
@@ -259,8 +276,207 @@ struct lb_btf_anchor {
 
 /* ---- schedulers (issue #4): add scheduler structs below this line ---- */
 
+enum lb_sched_limits {
+	LB_MAX_SVC_DESTS = 64,      /* destinations of one service: the schedulers' bounded loop */
+	LB_HASH_TAB_SIZE = 256,     /* IP_VS_SH_TAB_SIZE = IP_VS_DH_TAB_SIZE (ip_vs_sh.c, ip_vs_dh.c) */
+	LB_MH_TAB_SIZE = 4093,      /* IP_VS_MH_TAB_SIZE, CONFIG_IP_VS_MH_TAB_INDEX=12 (ip_vs_mh.c) */
+	LB_LBLC_ENTRIES = 65536,    /* lblc/lblcr cache entries over all services (LRU) */
+	LB_LBLCR_SET_MAX = 8,       /* destinations one lblcr server set may hold */
+	LB_LBLC_EXPIRE_S = 86400,   /* DEFAULT_EXPIRATION of lblc/lblcr: 24 hours */
+};
+
+/*
+ * lb_svc_dests: (svc_id * 2 + generation) -> the service's destinations in IPVS
+ * list order (newest first). Written by the control plane into the idle
+ * generation before the service entry switches, as the slot tables are.
+ */
+struct lb_svc_dests {
+	__u32 count;
+	__u32 pad;
+	__u32 ids[LB_MAX_SVC_DESTS];
+	__u32 last_weight[LB_MAX_SVC_DESTS]; /* IPVS dest->last_weight: latest non-zero weight (mh) */
+};
+
+/* lb_real_load: the data plane's own scheduling state of a destination (written
+ * only by the program): the -x/-y overload flag with the hysteresis of IPVS. */
+struct lb_real_load {
+	__u32 seq;          /* the real's seq this state belongs to */
+	__u32 overload;     /* IP_VS_DEST_F_OVERLOAD */
+	__u32 u_threshold;  /* thresholds this state was computed with */
+	__u32 l_threshold;
+};
+
+/* lb_lblc: (service, packet destination address) -> lblc server / lblcr server set */
+struct lb_lblc_key {
+	__be32 daddr[4];
+	__u32 svc_id;
+	__u32 family;
+};
+
+struct lb_lblc_entry {
+	__u64 lastuse_ns;   /* bpf_ktime_get_coarse_ns() of the last lookup */
+	__u64 lastmod_ns;   /* lblcr: last change of the set */
+	__u32 count;        /* destinations in ids (lblc: 1) */
+	__u32 pad;
+	__u32 ids[LB_LBLCR_SET_MAX];  /* newest first, as IPVS's list_add_rcu */
+	__u32 seqs[LB_LBLCR_SET_MAX]; /* each real's seq: a reused id is not the cached real */
+};
+
+/* Carries the scheduler enums into BTF for `make gen` (never read). */
+struct lb_sched_anchor {
+	enum lb_sched_limits limits;
+};
+
 /* ---- connection state, timeouts, persistence (issue #4): below this line ---- */
 
+/*
+ * Timeouts in seconds, IPVS's defaults (ip_vs_proto_tcp.c tcp_timeouts[],
+ * ip_vs_proto_udp.c udp_timeouts[], IP_VS_SVC_PERSISTENT_TIMEOUT). --set changes
+ * ESTABLISHED (tcp), FIN_WAIT (tcpfin) and UDP (udp) through lb_meta; the others
+ * are fixed, as in IPVS.
+ */
+enum lb_conn_timeout {
+	LB_TO_NONE = 2,
+	LB_TO_ESTABLISHED = 900,
+	LB_TO_SYN_SENT = 120,
+	LB_TO_SYN_RECV = 60,
+	LB_TO_FIN_WAIT = 120,
+	LB_TO_TIME_WAIT = 120,
+	LB_TO_CLOSE = 10,
+	LB_TO_CLOSE_WAIT = 60,
+	LB_TO_LAST_ACK = 30,
+	LB_TO_LISTEN = 120,
+	LB_TO_SYNACK = 120,
+	LB_TO_UDP = 300,
+	LB_TO_PERSIST = 360,       /* bare -p */
+	LB_GC_PERIOD_MS = 1000,    /* expiry sweep period unless lb_gc.period_ms says otherwise */
+};
+
+/*
+ * lb_gc: the expiry sweep (bpf/include/gc.h), one entry. A BPF timer armed at
+ * attach walks lb_conns every period_ms, removes what has timed out, keeps the
+ * per-real counts and reports here. User space only reads it (and tests pause it).
+ */
+struct lb_gc {
+	__u64 runs;          /* sweeps done */
+	__u64 last_start_ns; /* clock (CLOCK_MONOTONIC_COARSE) at the last sweep's start */
+	__u64 last_cost_ns;  /* how long the last sweep took */
+	__u64 last_scanned;  /* entries it visited */
+	__u64 last_expired;  /* entries it removed */
+	__s64 entries;       /* entries in lb_conns: set by each sweep, +1/-1 by inserts/removals between */
+	__u32 period_ms;     /* 0 = LB_GC_PERIOD_MS */
+	__u32 paused;        /* non-zero: the timer keeps ticking but does not sweep (tests) */
+	__u32 max_real;      /* highest destination id the recount covers */
+	__u32 pad;
+};
+
+/* lb_gc_real: per destination, the sweep's recount and the difference found by the
+ * previous sweep; a difference seen twice in a row is corrected (gc.h). */
+struct lb_gc_real {
+	__s64 active;
+	__s64 inactive;
+	__s64 persist;
+	__s64 diff_active;
+	__s64 diff_inactive;
+	__s64 diff_persist;
+};
+
 /* ---- forwarding methods TUN/NAT/FULLNAT, ICMP (issue #3): below this line ---- */
+
+enum lb_fwd_limits {
+	LB_MAX_LADDRS = 16,     /* FULLNAT local addresses (LIPs) per service */
+	LB_LPORT_MIN = 1024,    /* FULLNAT local ports are drawn from [LB_LPORT_MIN, 65535] */
+	LB_LPORT_TRIES = 16,    /* random (LIP, lport) candidates tried for one new connection */
+	LB_FIB_CACHE = 65536,   /* cached next hops towards clients (replies, ICMP) */
+};
+
+enum lb_fwd_conf_flags {
+	LB_FWD_CONF_REPLIES = 0x1, /* a real uses NAT or FULLNAT: look packets up as replies first */
+};
+
+/* lb_fwd_conf: one entry, switches of the forwarding paths (written by the control plane). */
+struct lb_fwd_conf {
+	__u32 flags; /* enum lb_fwd_conf_flags */
+	__u32 pad;
+};
+
+/*
+ * lb_laddrs: per service (index = service id), the FULLNAT local addresses given
+ * with -P … -z LIP, in the order they were added; addr holds LB_MAX_LADDRS
+ * addresses of four words each (IPv4: word 0 only, as everywhere).
+ */
+struct lb_laddr_set {
+	__u32 count;
+	__u32 pad;
+	__be32 addr[LB_MAX_LADDRS * 4];
+};
+
+/* lb_laddr_stats (per CPU, index = service id * LB_MAX_LADDRS + LIP index). */
+struct lb_laddr_counters {
+	__u64 conflicts; /* candidate LIP:lport pairs found in use (DPVS's CONFLICTS) */
+	__u64 conns;     /* connections given this LIP */
+};
+
+/* Per-CPU cache of the director's source address towards a TUN real
+ * (bpf_fib_lookup with BPF_FIB_LOOKUP_SRC), index = real id. */
+struct lb_tun_src {
+	__u64 checked_ns;
+	__u32 real_seq;
+	__u32 pad;
+	__be32 saddr[4];
+};
+
+/* lb_fib_cache (per-CPU LRU): next hop towards a client address. */
+struct lb_fib_key {
+	__be32 addr[4];
+	__u32 family;
+};
+
+struct lb_fib_entry {
+	__u64 checked_ns;
+	__u32 ifindex;
+	__u32 pad;
+	__u8 dmac[6];
+	__u8 smac[6];
+};
+
+/* Anchor of this section's enums (BTF for `make gen`). */
+struct lb_fwd_btf_anchor {
+	enum lb_fwd_limits limits;
+	enum lb_fwd_conf_flags conf_flags;
+};
+
+/* ---- rates (issue #5): below this line ---- */
+
+/*
+ * lb_rates: IPVS's rate estimator (ip_vs_est.c) kept by `lvs-xdp agent`, never
+ * touched by the program. Index = service id, LB_MAX_SERVICES + real id, and
+ * LB_RATES_TOTAL for the sum over all services (IPVS's tot_stats). Each entry holds
+ * what ip_vs_read_estimator() returns (whole per-second rates) and when the agent
+ * wrote it; `-Ln --rate` prints 0 for an entry older than LB_RATES_STALE_MS (no
+ * agent), exactly as a fresh IPVS shows.
+ */
+enum lb_rates_limits {
+	LB_RATES_PERIOD_MS = 2000,  /* the kernel estimator's sampling period */
+	LB_RATES_STALE_MS = 7000,   /* older than this: no estimator runs, rates read as 0 */
+	LB_RATES_TOTAL = LB_MAX_SERVICES + LB_MAX_REALS,
+	LB_RATES_ENTRIES = LB_MAX_SERVICES + LB_MAX_REALS + 1,
+};
+
+struct lb_rate {
+	__u64 cps;
+	__u64 inpps;
+	__u64 outpps;
+	__u64 inbps;
+	__u64 outbps;
+	__u64 updated_ns; /* CLOCK_MONOTONIC of the agent's write; 0 = never written */
+	__u32 owner_seq;  /* whose rates: reals the real's seq, services a hash of their key, total 1 */
+	__u32 samples;    /* estimation steps behind these rates */
+};
+
+/* Anchor of this section's enums (BTF for `make gen`). */
+struct lb_rates_btf_anchor {
+	enum lb_rates_limits limits;
+};
 
 #endif /* LB_SHARED_H */

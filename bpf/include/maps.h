@@ -91,9 +91,149 @@ struct {
 
 /* ---- schedulers (issue #4): maps below this line ---- */
 
+/* Key svc_id * 2 + generation; value the service's destinations in list order. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_MAX_SERVICES * 2);
+	__type(key, __u32);
+	__type(value, struct lb_svc_dests);
+} lb_svc_dests SEC(".maps");
+
+/* Per destination: the -x/-y overload flag, written only by the program. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_MAX_REALS);
+	__type(key, __u32);
+	__type(value, struct lb_real_load);
+} lb_real_load SEC(".maps");
+
+/* lblc / lblcr caches; the LRU stands in for IPVS's 6-minute garbage collection. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LB_LBLC_ENTRIES);
+	__type(key, struct lb_lblc_key);
+	__type(value, struct lb_lblc_entry);
+} lb_lblc SEC(".maps");
+
+/* Per-CPU working copy of one lb_lblc entry (the stack is too small). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_lblc_entry);
+} lb_lblc_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_sched_anchor);
+} lb_sched_anchor SEC(".maps");
+
 /* ---- connection state, timeouts, persistence (issue #4): maps below this line ---- */
 
+/* The expiry sweep's report and controls (struct lb_gc), pinned. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_gc);
+} lb_gc SEC(".maps");
+
+/* The sweep's BPF timer. Pinned: a timer lives as long as its map has user
+ * references, so the pin keeps expiry running with no lvs-xdp process. */
+struct gc_timer_val {
+	struct bpf_timer t;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gc_timer_val);
+} lb_gc_timer SEC(".maps");
+
+/* Per destination: the sweep's recount (struct lb_gc_real). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_MAX_REALS);
+	__type(key, __u32);
+	__type(value, struct lb_gc_real);
+} lb_gc_real SEC(".maps");
+
+/* Carries enum lb_conn_timeout into BTF for `make gen`; never used. */
+struct conn_btf_anchor {
+	enum lb_conn_timeout timeout;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct conn_btf_anchor);
+} lb_conn_btf_anchor SEC(".maps");
+
 /* ---- forwarding methods TUN/NAT/FULLNAT, ICMP (issue #3): maps below this line ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_fwd_conf);
+} lb_fwd_conf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct lb_laddr_set);
+} lb_laddrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_MAX_SERVICES * LB_MAX_LADDRS);
+	__type(key, __u32);
+	__type(value, struct lb_laddr_counters);
+} lb_laddr_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_MAX_REALS);
+	__type(key, __u32);
+	__type(value, struct lb_tun_src);
+} lb_tun_srcs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, LB_FIB_CACHE);
+	__type(key, struct lb_fib_key);
+	__type(value, struct lb_fib_entry);
+} lb_fib_cache SEC(".maps");
+
+/* Never read: carries this section's enums into BTF for `make gen`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_fwd_btf_anchor);
+} lb_fwd_btf_anchor SEC(".maps");
+
+/* ---- rates (issue #5): maps below this line ---- */
+
+/* Written by the agent's estimator only (struct lb_rate); the program never reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LB_RATES_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct lb_rate);
+} lb_rates SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_rates_btf_anchor);
+} lb_rates_btf_anchor SEC(".maps");
 
 /* Never read by the program: it carries every shared enum into BTF for `make gen`. */
 struct {

@@ -1,6 +1,8 @@
 // Carries out a plan (src/plan) on the pinned maps, in the plan's order.
 import { encode } from './codec.js';
-import { lb_counters, lb_meta, lb_real, lb_slot_key, lb_svc, lb_svc_key, lb_svc_state } from './generated/layout.js';
+import { lb_counters, lb_real_conns, lb_meta, lb_real, lb_slot_key, lb_svc, lb_svc_key, lb_svc_state } from './generated/layout.js';
+import { putDests } from './sched-dests.js';
+import { enableReplies, putLaddrs } from './fwd-state.js';
 import { addrToWords, familyCode } from './addr.js';
 import { u32Key, type BpfMap } from './map.js';
 import type { Dataplane } from './dataplane.js';
@@ -83,6 +85,11 @@ export function applyOps(dp: Dataplane, ops: Op[]): ApplyResult {
     switch (o.op) {
       case 'put-real':
         m.lb_reals.update(u32Key(o.real.id), realValueBytes(o.real));
+        // NAT/FULLNAT replies come back through the director: look them up (issue #3)
+        if (o.real.forward === 'nat' || o.real.forward === 'fullnat') enableReplies(dp);
+        break;
+      case 'put-laddrs':
+        putLaddrs(dp, o.svcId, o.addrs); // FULLNAT local addresses (issue #3)
         break;
       case 'del-real':
         m.lb_reals.update(u32Key(o.id), Buffer.alloc(lb_real.size));
@@ -93,6 +100,11 @@ export function applyOps(dp: Dataplane, ops: Op[]): ApplyResult {
       case 'del-slots':
         putSlots(m.lb_slots, o.svcId, 0, []);
         putSlots(m.lb_slots, o.svcId, 1, []);
+        putDests(m.lb_svc_dests, o.svcId, 0, [], []);
+        putDests(m.lb_svc_dests, o.svcId, 1, [], []);
+        break;
+      case 'put-dests':
+        putDests(m.lb_svc_dests, o.svcId, o.gen, o.ids, o.lastWeights);
         break;
       case 'put-service':
         m.lb_services.update(svcKeyBytes(o.svc), svcValueBytes(o.svc));
@@ -109,6 +121,16 @@ export function applyOps(dp: Dataplane, ops: Op[]): ApplyResult {
       case 'zero-real-stats':
         zeroPerCpu(m.lb_real_stats, o.id, lb_counters.size);
         break;
+      case 'zero-real-conns':
+        // A new destination in this id starts with no connections: the counts of a
+        // removed real's connections are never decremented into it (conntrack.h).
+        m.lb_real_conns.update(u32Key(o.id), Buffer.alloc(lb_real_conns.size));
+        break;
+      case 'set-next-seq': {
+        const cur = readMeta(dp);
+        if (o.value > cur.next_seq) m.lb_meta.update(u32Key(0), encode(lb_meta, { ...cur, next_seq: o.value }));
+        break;
+      }
       case 'set-timeouts': {
         const cur = readMeta(dp);
         m.lb_meta.update(

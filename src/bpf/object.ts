@@ -10,6 +10,7 @@ import { PINNED_MAPS, type PinPaths, type PinnedMap } from './pins.js';
 import { lb_abi, lb_conn, lb_conn_key, lb_meta, lb_real, lb_svc, lb_svc_key } from './generated/layout.js';
 import { encode, decode } from './codec.js';
 import { DataplaneError } from '../util/errors.js';
+import { armConnExpiry } from './conns.js';
 
 export class LayoutMismatchError extends DataplaneError {}
 
@@ -95,6 +96,7 @@ export function loadDirector(opts: LoadOptions): LoadedProgram {
     const prog = checkPtr(lib.bpf_object__find_program_by_name(obj, 'lb_xdp'), 'program lb_xdp');
     const progFd = check(lib.bpf_program__fd(prog), 'program fd');
     initMeta(opts.pins, opts.connSize);
+    armConnExpiry(obj, opts.pins);
     if (existsSync(opts.pins.prog)) unlinkSync(opts.pins.prog);
     check(lib.bpf_obj_pin(progFd, opts.pins.prog), `pin ${opts.pins.prog}`);
     return { progFd, close: () => lib.bpf_object__close(obj) };

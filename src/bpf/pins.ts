@@ -12,6 +12,14 @@ export const DEFAULT_PIN_DIR = '/sys/fs/bpf/lvs-xdp';
 export const PINNED_MAPS = [
   'lb_services', 'lb_svc_state', 'lb_reals', 'lb_slots', 'lb_conns', 'lb_nexthops',
   'lb_svc_stats', 'lb_real_stats', 'lb_stats', 'lb_meta', 'lb_real_conns',
+  // connection expiry (bpf/include/gc.h): the timer's map must stay pinned for the timer to live
+  'lb_gc', 'lb_gc_timer', 'lb_gc_real',
+  // forwarding methods (issue #3): reply switch, FULLNAT local addresses and their counters
+  'lb_fwd_conf', 'lb_laddrs', 'lb_laddr_stats',
+  // schedulers (bpf/include/sched.h): destination lists, overload flags, lblc/lblcr caches
+  'lb_svc_dests', 'lb_real_load', 'lb_lblc',
+  // rates (issue #5): the agent's estimator results, read by -Ln --rate (src/agent/rates.ts)
+  'lb_rates',
 ] as const;
 export type PinnedMap = (typeof PINNED_MAPS)[number];
 

@@ -7,6 +7,8 @@ import { u32Key, type BpfMap } from './map.js';
 import type { Dataplane } from './dataplane.js';
 import type { DpState, RealEntry, SvcEntry } from '../plan/state.js';
 import { schedulerByCode } from '../sched/registry.js';
+import { readDests, withLastWeights } from './sched-dests.js';
+import { readLaddrs } from './fwd-state.js';
 import type { ForwardMethod } from '../model/types.js';
 
 const IPPROTO_TCP = 6;
@@ -58,34 +60,55 @@ export function readServices(dp: Dataplane): SvcEntry[] {
   return out;
 }
 
-export function readReals(dp: Dataplane, svcIds: Set<number>): RealEntry[] {
-  // An array map: every index exists; the USED flag says which hold a destination.
+function realEntryOf(id: number, v: Buffer): RealEntry {
+  const r = decode(lb_real, v);
+  return {
+    id,
+    svcId: r.svc_id,
+    addr: wordsToAddr(r.addr, familyOf(r.family)),
+    port: r.port,
+    forward: forwardOf(r.fwd),
+    weight: r.weight,
+    flags: r.flags,
+    upperThreshold: r.u_threshold,
+    lowerThreshold: r.l_threshold,
+    seq: r.seq,
+  };
+}
+
+/**
+ * The reals of these services, found through each service's live destination list
+ * (lb_svc_dests holds every real of a service, in list order) rather than a scan of
+ * all LB_MAX_REALS slots of lb_reals, which costs ~0.4 s through the FFI. A real
+ * written by a command that died before its service switched tables is not listed:
+ * it was never live, and its slot is reused.
+ */
+export function readReals(dp: Dataplane, services: SvcEntry[]): RealEntry[] {
   const out: RealEntry[] = [];
-  const m = dp.maps.lb_reals;
-  for (let id = 0; id < m.info.maxEntries; id++) {
-    const v = m.lookup(u32Key(id));
-    if (!v || !(v.readUInt32LE(lb_real.fields.flags.offset) & lb_real_flags.LB_REAL_F_USED)) continue;
-    const r = decode(lb_real, v);
-    if (!svcIds.has(r.svc_id)) continue;
-    out.push({
-      id,
-      svcId: r.svc_id,
-      addr: wordsToAddr(r.addr, familyOf(r.family)),
-      port: r.port,
-      forward: forwardOf(r.fwd),
-      weight: r.weight,
-      flags: r.flags,
-      upperThreshold: r.u_threshold,
-      lowerThreshold: r.l_threshold,
-      seq: r.seq,
-    });
+  const seen = new Set<number>();
+  for (const s of services) {
+    for (const id of readDests(dp, s).ids) {
+      if (seen.has(id)) continue;
+      const v = dp.maps.lb_reals.lookup(u32Key(id));
+      if (!v || !(v.readUInt32LE(lb_real.fields.flags.offset) & lb_real_flags.LB_REAL_F_USED)) continue;
+      const r = realEntryOf(id, v);
+      if (r.svcId !== s.id) continue;
+      seen.add(id);
+      out.push(r);
+    }
   }
-  return out;
+  return out.sort((a, b) => a.id - b.id);
 }
 
 export function readState(dp: Dataplane): DpState {
   const services = readServices(dp);
-  return { services, reals: readReals(dp, new Set(services.map((s) => s.id))) };
+  const reals = readReals(dp, services);
+  return {
+    services,
+    reals: withLastWeights(dp, services, reals), // mh's last weights (schedulers)
+    laddrs: readLaddrs(dp, services), // FULLNAT local addresses
+    nextSeq: readMeta(dp).next_seq,
+  };
 }
 
 /** Sums a per-CPU lb_counters entry into IPVS's stats. */

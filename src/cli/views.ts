@@ -5,6 +5,7 @@ import { realsOf } from '../plan/state.js';
 import { netmaskText, schedFlagsOf } from '../plan/encode-service.js';
 import { lb_svc_flags } from '../bpf/generated/layout.js';
 import { readCounters } from '../bpf/state.js';
+import { readRealConns } from '../bpf/conns.js';
 import type { Dataplane } from '../bpf/dataplane.js';
 import type { ListedService } from '../ipvsadm/format-list.js';
 
@@ -31,15 +32,20 @@ export function realOf(r: RealEntry): Real {
   };
 }
 
-/** Services with their reals and counters. Active/inactive counts come with the connection collector. */
+/**
+ * Services with their reals and counters. ActiveConn/InActConn/PersistConn are
+ * lb_real_conns, kept by the data plane at every state change and expiry and
+ * recounted by its expiry sweep (bpf/include/gc.h).
+ */
 export function buildViews(dp: Dataplane, state: DpState): ListedService[] {
   return state.services.map((s) => ({
     service: serviceOf(s),
     stats: readCounters(dp.maps.lb_svc_stats, s.id),
     reals: realsOf(state, s.id).map((r) => ({
       real: realOf(r),
-      counts: { activeConns: 0, inactiveConns: 0, persistConns: 0 },
+      counts: readRealConns(dp, r.id),
       stats: readCounters(dp.maps.lb_real_stats, r.id),
     })),
+    ...(state.laddrs?.[s.id]?.length ? { laddrs: state.laddrs[s.id] } : {}), // FULLNAT LIPs (issue #3)
   }));
 }

@@ -1,6 +1,6 @@
 // What an ipvsadm command line means, independent of how it is carried out.
 // The parser (parse.ts) produces these; cli/ executes them against the data plane.
-import type { RealKey, Real, Service, ServiceKey } from '../model/types.js';
+import type { Addr, RealKey, Real, Service, ServiceKey } from '../model/types.js';
 
 export interface ListOptions {
   numeric: boolean;      // -n
@@ -33,4 +33,8 @@ export type Command =
   | { kind: 'start-daemon'; state: 'master' | 'backup'; options: Record<string, string | number> }
   | { kind: 'stop-daemon'; state: 'master' | 'backup' }
   | { kind: 'help' }
+  /** FULLNAT local addresses: -P / -Q … -z LIP, -G [service] (DPVS/Alibaba ipvsadm; issue #3). */
+  | { kind: 'add-laddr'; key: ServiceKey; laddr: Addr }
+  | { kind: 'delete-laddr'; key: ServiceKey; laddr: Addr }
+  | { kind: 'list-laddrs'; key?: ServiceKey }
   | { kind: 'version' };

@@ -3,8 +3,14 @@
 import type { Addr, Protocol, Service } from '../model/types.js';
 import { nameByPort } from './services.js';
 
-/** Maps an address to a host name (or back to its numeric text); supplied by the caller. */
-export type Resolver = (a: Addr) => string;
+/**
+ * Maps an address to a host name (or back to its numeric text); supplied by the caller.
+ * A resolver may also name ports (getservbyport from /etc/services, src/ipvsadm/resolve.ts);
+ * without `port` the built-in table of services.ts names them.
+ */
+export type Resolver = ((a: Addr) => string) & {
+  port?: (port: number, protocol: Protocol | undefined) => string | undefined;
+};
 
 /**
  * "host:port" or "[v6]:port". Numeric output uses the canonical address and the
@@ -15,7 +21,8 @@ export function addrPortName(
   addr: Addr, port: number, protocol: Protocol | undefined, numeric: boolean, resolve?: Resolver,
 ): string {
   const host = numeric || !resolve ? addr.ip : resolve(addr);
-  const portText = numeric ? String(port) : nameByPort(port, protocol) ?? String(port);
+  const named = resolve?.port ? resolve.port(port, protocol) : nameByPort(port, protocol);
+  const portText = numeric ? String(port) : named ?? String(port);
   const text = addr.family === 'inet6' ? `[${host}]:${portText}` : `${host}:${portText}`;
   return text.slice(0, 59);
 }

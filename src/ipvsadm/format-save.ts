@@ -31,6 +31,8 @@ export function formatSave(views: readonly ServiceView[], numeric: boolean, reso
       const tun = real.forward === 'tun' ? ' --tun-type ipip' : '';
       out += `-a ${svc} -r ${dname} ${SWITCHES[real.forward]} -w ${real.weight}${tun}\n`;
     }
+    // FULLNAT local addresses as the DPVS/Alibaba forks take them (-P … -z LIP), in pool order
+    for (const a of v.laddrs ?? []) out += `-P ${svc} -z ${a.ip}\n`;
   }
   return out;
 }

@@ -8,6 +8,8 @@ import type { OptionSpec } from './popt.js';
 export const CMD_NAMES = [
   'add-service', 'edit-service', 'delete-service', 'flush', 'list', 'add-server',
   'delete-server', 'edit-server', 'set', 'start-daemon', 'stop-daemon', 'restore', 'save', 'zero',
+  // FULLNAT local addresses, as the DPVS/Alibaba ipvsadm forks name them (issue #3)
+  'add-laddr', 'del-laddr', 'get-laddr',
 ] as const;
 export type CmdName = (typeof CMD_NAMES)[number];
 
@@ -21,28 +23,35 @@ export const OPT_NAMES = [
   'tun-remcsum',
   // lvs-xdp
   'json',
+  // FULLNAT local addresses (-z LIP, -F IFNAME as the DPVS fork takes them; issue #3)
+  'laddr', 'ifname',
 ] as const;
 export type OptName = (typeof OPT_NAMES)[number];
 
 /*
  * '+' compulsory, 'x' illegal, '1' exclusive (only one '1' option), ' ' optional.
- * Columns follow OPT_NAMES: the first 34 are ipvsadm's table verbatim, the last is json.
+ * Columns follow OPT_NAMES: the first 34 are ipvsadm's table verbatim, then json,
+ * then laddr and ifname (FULLNAT local addresses, issue #3).
  */
 const MATRIX: Record<CmdName, string> = {
-  'add-service':    'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx' + 'x',
-  'edit-service':   'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx' + 'x',
-  'delete-service': 'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x',
-  'flush':          'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x',
-  'list':           ' 11xxxxxxxxx11       xxxxxxx xxxxx' + ' ',
-  'add-server':     'xx+xxx+    xxxxxxxxxxxxxxxxxx     ' + 'x',
-  'delete-server':  'xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x',
-  'edit-server':    'xx+xxx+    xxxxxxxxxxxxxxxxxx     ' + 'x',
-  'set':            'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x',
-  'start-daemon':   'xxxxxxxxxxx xxxxxxx xxxx    xxxxxx' + 'x',
-  'stop-daemon':    'xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxx' + 'x',
-  'restore':        'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x',
-  'save':           ' xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x',
-  'zero':           'xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x',
+  'add-service':    'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx' + 'x' + 'xx',
+  'edit-service':   'xx+   xxxxxxxxxxxxxxx   xxxxxxxxxx' + 'x' + 'xx',
+  'delete-service': 'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x' + 'xx',
+  'flush':          'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x' + 'xx',
+  'list':           ' 11xxxxxxxxx11       xxxxxxx xxxxx' + ' ' + 'xx',
+  'add-server':     'xx+xxx+    xxxxxxxxxxxxxxxxxx     ' + 'x' + 'xx',
+  'delete-server':  'xx+xxx+xxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x' + 'xx',
+  'edit-server':    'xx+xxx+    xxxxxxxxxxxxxxxxxx     ' + 'x' + 'xx',
+  'set':            'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x' + 'xx',
+  'start-daemon':   'xxxxxxxxxxx xxxxxxx xxxx    xxxxxx' + 'x' + 'xx',
+  'stop-daemon':    'xxxxxxxxxxxxxxxxxxx xxxxxxxxxxxxxx' + 'x' + 'xx',
+  'restore':        'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x' + 'xx',
+  'save':           ' xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x' + 'xx',
+  'zero':           'xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x' + 'xx',
+  // -P/-Q need the service and -z; -F is optional here (DPVS requires it). -G: the service optional.
+  'add-laddr':      'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x' + '+ ',
+  'del-laddr':      'xx+xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x' + '+ ',
+  'get-laddr':      'xx xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' + 'x' + 'xx',
 };
 
 /** Set of options seen so far; a second use of one is an error, as set_option() does. */
@@ -139,4 +148,10 @@ export const OPTION_TABLE: readonly OptionSpec[] = [
   { long: 'fullnat', arg: 'none', tag: 'fullnat' },
   { long: 'json', arg: 'none', tag: 'json' },
   { long: 'output', arg: 'required', tag: 'output' },
+  // FULLNAT local addresses: the DPVS/Alibaba ipvsadm forks' letters (issue #3)
+  { long: 'add-laddr', short: 'P', arg: 'none', tag: 'P' },
+  { long: 'del-laddr', short: 'Q', arg: 'none', tag: 'Q' },
+  { long: 'get-laddr', short: 'G', arg: 'none', tag: 'G' },
+  { long: 'laddr', short: 'z', arg: 'required', tag: 'z' },
+  { long: 'ifname', arg: 'required', tag: 'F' }, // DPVS's -F: long form only here (-F stays unknown)
 ];

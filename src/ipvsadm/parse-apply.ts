@@ -39,6 +39,8 @@ export interface Draft {
   daemon: Record<string, string | number>;
   tunType: 'ipip' | 'gue' | 'gre';
   outputJson: boolean;
+  /** -z: a FULLNAT local address (issue #3). */
+  laddr?: Addr;
 }
 
 export function newDraft(cmd: CmdName): Draft {
@@ -234,6 +236,18 @@ export function applyOption(d: Draft, o: PoptOption): void {
     case 'json':
       d.opts.add('json');
       d.outputJson = true;
+      return;
+    case 'z': {
+      // DPVS's parse_service() of the argument; only the address counts (issue #3)
+      d.opts.add('laddr');
+      const hp = parseHostPort(req(o), d.protocol);
+      if (!hp) throw new UsageError('illegal local address');
+      d.laddr = hp.addr;
+      return;
+    }
+    case 'F':
+      // DPVS puts the LIP on this interface; lvs-xdp leaves addresses to the system.
+      d.opts.add('ifname');
       return;
     case 'output':
       if (req(o) !== 'json') throw new UsageError(`illegal output format \`${req(o)}' specified`);

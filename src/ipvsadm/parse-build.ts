@@ -135,5 +135,11 @@ export function buildCommand(d: Draft, schedFlags: SchedFlag[], timeouts?: [numb
     case 'stop-daemon': return { kind: 'stop-daemon', state: d.daemonState! };
     case 'restore': return { kind: 'restore' };
     case 'save': return { kind: 'save', numeric: d.opts.has('numeric') };
+    case 'add-laddr': return { kind: 'add-laddr', key: serviceKey(d)!, laddr: d.laddr! };
+    case 'del-laddr': return { kind: 'delete-laddr', key: serviceKey(d)!, laddr: d.laddr! };
+    case 'get-laddr': {
+      const key = serviceKey(d);
+      return key ? { kind: 'list-laddrs', key } : { kind: 'list-laddrs' };
+    }
   }
 }

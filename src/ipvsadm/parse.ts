@@ -16,6 +16,8 @@ const COMMAND_TAGS: Readonly<Record<string, CmdName>> = {
   A: 'add-service', E: 'edit-service', D: 'delete-service', C: 'flush', L: 'list',
   Z: 'zero', a: 'add-server', e: 'edit-server', d: 'delete-server', set: 'set',
   R: 'restore', S: 'save', 'start-daemon': 'start-daemon', 'stop-daemon': 'stop-daemon',
+  // FULLNAT local addresses (DPVS/Alibaba ipvsadm; issue #3)
+  P: 'add-laddr', Q: 'del-laddr', G: 'get-laddr',
 };
 
 export function defaultListOptions(): ListOptions {

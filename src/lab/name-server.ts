@@ -1,7 +1,8 @@
 // A real server that says who it is, so lab tests can see which one the director chose.
 //   node dist/src/lab/name-server.js --name rs1 --port 80 [--udp-port 53] [--ready-file F]
 // HTTP on [::]:PORT (dual stack): every path answers "rs1\n", except GET /bytes/N which
-// returns N deterministic bytes (see patternByte) for download tests.
+// returns N deterministic bytes (see patternByte) for download tests, and GET /slow/NAME/MS
+// which the server called NAME answers after MS ms (a slow real server).
 // UDP on [::]:UDP_PORT (dual stack): answers "rs1 <payload>".
 // The ready file is written once both sockets listen, so the starter need not guess.
 import { createSocket } from 'node:dgram';
@@ -74,6 +75,14 @@ function sendBytes(res: ServerResponse, n: number): void {
 export async function startNameServer(opts: NameServerOptions): Promise<() => Promise<void>> {
   const reply = `${opts.name}\n`;
   const http = createServer((req, res) => {
+    // GET /slow/NAME/MS: the server called NAME answers after MS ms, the others at once
+    // (a slow real server for the lc/wlc lab, test/lab/sched.test.ts)
+    const slow = /^\/slow\/([\w-]+)\/(\d+)$/.exec(req.url ?? '');
+    if (req.method === 'GET' && slow) {
+      const ms = slow[1] === opts.name ? Math.min(Number(slow[2]), 60_000) : 0;
+      setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(reply.length) }).end(reply), ms);
+      return;
+    }
     const m = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
     if (req.method === 'GET' && m) {
       const n = Number(m[1]);

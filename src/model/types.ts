@@ -78,6 +78,8 @@ export interface ServiceView {
   service: Service;
   stats: Stats;
   reals: Array<{ real: Real; counts: RealCounts; stats: Stats }>;
+  /** FULLNAT local addresses (-P … -z), when the service has any (issue #3). */
+  laddrs?: Addr[];
 }
 
 export function serviceKeyString(k: ServiceKey): string {

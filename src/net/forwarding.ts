@@ -2,7 +2,7 @@
 // receiving interface forwards, so attach turns it on (IPv4 and IPv6) for the
 // interfaces it attaches to, remembering the old values beside the pins, and
 // detach puts them back. Only those interfaces change, never the global switch.
-import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PinPaths } from '../bpf/pins.js';
 
@@ -11,9 +11,14 @@ const KEYS = (ifname: string): string[] => [
   `/proc/sys/net/ipv6/conf/${ifname}/forwarding`,
 ];
 
-/** Saved values live outside bpffs (which holds only BPF objects). */
+/**
+ * Saved values live outside bpffs (which holds only BPF objects), keyed by pin
+ * directory, network namespace (its inode) and interface: a file left by a
+ * namespace that is gone can never be mistaken for this one's.
+ */
 function statePath(pins: PinPaths, ifname: string): string {
-  return join('/run/lvs-xdp/forwarding', pins.dir.replace(/\//g, '_'), ifname + '.json');
+  const netns = statSync('/proc/self/ns/net').ino;
+  return join('/run/lvs-xdp/forwarding', pins.dir.replace(/\//g, '_'), `${netns}-${ifname}.json`);
 }
 
 function read(path: string): string | undefined {

@@ -5,13 +5,15 @@
 import type { Real, RealKey, Service, ServiceKey } from '../model/types.js';
 import { sameAddr, sameServiceKey } from '../model/types.js';
 import { StateError, UnsupportedError } from '../util/errors.js';
-import { SCHEDULER_INFO, isImplemented } from '../sched/registry.js';
-import { lb_limits } from '../bpf/generated/layout.js';
+import { SCHEDULER_INFO } from '../sched/registry.js';
+import { lb_limits, lb_sched_limits } from '../bpf/generated/layout.js';
 import type { Op } from './ops.js';
 import { realsOf, type DpState, type RealEntry, type SvcEntry } from './state.js';
 import { netmaskValue, serviceFlags } from './encode-service.js';
+import { laddrsAfter } from './laddr.js';
 
-const SUPPORTED_FORWARD = new Set(['dr']);
+// All four methods (issue #3): -g DR, -i TUN, -m NAT, --fullnat FULLNAT.
+const SUPPORTED_FORWARD = new Set(['dr', 'tun', 'nat', 'fullnat']);
 
 function findService(state: DpState, key: ServiceKey): SvcEntry | undefined {
   return state.services.find((s) => sameServiceKey(s.key, key));
@@ -28,12 +30,9 @@ function lowestFree(used: Iterable<number>, max: number, what: string): number {
 }
 
 function checkServiceSupported(s: Service): void {
-  if (!isImplemented(s.scheduler)) {
-    throw new UnsupportedError(`scheduler '${s.scheduler}' is not supported yet (available: rr, wrr)`);
-  }
-  if (s.persistence !== undefined) throw new UnsupportedError('persistent services (-p) are not supported yet');
+  // Every scheduler and every -b flag is implemented (src/sched, bpf/include/sched*.h).
+  // -p/-M: persistence templates in the data plane (bpf/include/persist.h); port 0 needs -p (the parser checks)
   if (s.onePacket) throw new UnsupportedError('one-packet scheduling (-o) is not supported yet');
-  if (s.schedFlags.length) throw new UnsupportedError('scheduler flags (-b) are not supported yet');
 }
 
 function checkRealSupported(svc: SvcEntry, r: Real): void {
@@ -41,23 +40,38 @@ function checkRealSupported(svc: SvcEntry, r: Real): void {
     const flag = { tun: '-i', nat: '-m', fullnat: '--fullnat', dr: '-g' }[r.forward];
     throw new UnsupportedError(`forwarding method ${flag} is not supported yet (available: -g)`);
   }
-  if (r.upperThreshold || r.lowerThreshold) {
-    throw new UnsupportedError('connection thresholds (-x/-y) are not supported yet');
-  }
-  if (r.addr.family !== svc.key.addr.family) {
+  // ip_vs_ctl.c ip_vs_add_dest()/ip_vs_edit_dest(): -ERANGE, printed by ipvsadm as strerror
+  if (r.lowerThreshold > r.upperThreshold) throw new StateError('Numerical result out of range');
+  // IPVS allows a real of the other family only for tunnelling (ip_vs_add_dest: -EINVAL otherwise)
+  if (r.addr.family !== svc.key.addr.family && r.forward !== 'tun') {
     throw new StateError('Invalid operation.  Possibly wrong module version, address not unicast, ...');
   }
 }
 
-/** Rebuilds the service's table into its idle generation and switches to it. */
+/**
+ * Rebuilds the service's table and destination list into its idle generation and
+ * switches to it. Every service gets its list (connection schedulers read it;
+ * mh's last weights are kept in it); table schedulers also get their table.
+ */
 function retable(state: DpState, svc: SvcEntry): Op[] {
   const build = SCHEDULER_INFO[svc.scheduler].table;
-  const slots = build ? build(realsOf(state, svc.id).map((r) => ({ id: r.id, weight: r.weight }))) : [];
+  const reals = realsOf(state, svc.id);
+  const slots = build
+    ? build(reals.map((r) => ({ id: r.id, weight: r.weight, lastWeight: r.lastWeight ?? r.weight, addr: r.addr, port: r.port })))
+    : [];
   const gen = svc.gen ^ 1;
   return [
     { op: 'put-slots', svcId: svc.id, gen, slots },
+    { op: 'put-dests', svcId: svc.id, gen, ids: reals.map((r) => r.id), lastWeights: reals.map((r) => r.lastWeight ?? r.weight) },
     { op: 'put-service', svc: { ...svc, gen, tableLen: slots.length } },
   ];
+}
+
+/** A service holds at most LB_MAX_SVC_DESTS destinations: the data plane's scheduler loop is bounded. */
+export class TooManyDestinationsError extends StateError {
+  constructor(max: number) {
+    super(`Memory allocation problem (a service has at most ${max} real servers in lvs-xdp)`);
+  }
 }
 
 function svcEntry(s: Service, id: number, prev?: SvcEntry): SvcEntry {
@@ -81,6 +95,7 @@ export function planAddService(state: DpState, s: Service): Op[] {
     { op: 'zero-svc-stats', svcId: id },
     { op: 'reset-cursor', svcId: id },
     { op: 'del-slots', svcId: id },
+    { op: 'put-laddrs', svcId: id, addrs: [] }, // FULLNAT LIPs of a reused id (issue #3)
     { op: 'put-service', svc: svcEntry(s, id) },
   ];
 }
@@ -107,11 +122,13 @@ export function planClear(state: DpState): Op[] {
   return state.services.flatMap((s) => planDeleteService(state, s.key));
 }
 
-function realEntry(r: Real, id: number, svcId: number, seq: number): RealEntry {
+function realEntry(r: Real, id: number, svcId: number, seq: number, prev?: RealEntry): RealEntry {
+  // IPVS __ip_vs_update_dest(): last_weight keeps the latest non-zero weight
+  const lastWeight = prev && r.weight === 0 ? (prev.lastWeight ?? prev.weight) : r.weight;
   return {
     id, svcId, seq,
     addr: r.addr, port: r.port, forward: r.forward, weight: r.weight,
-    flags: 1, upperThreshold: r.upperThreshold, lowerThreshold: r.lowerThreshold,
+    flags: 1, upperThreshold: r.upperThreshold, lowerThreshold: r.lowerThreshold, lastWeight,
   };
 }
 
@@ -120,11 +137,20 @@ export function planAddReal(state: DpState, key: ServiceKey, r: Real): Op[] {
   if (!svc) throw new StateError('Service not defined');
   if (findReal(state, svc.id, r)) throw new StateError('Destination already exists');
   checkRealSupported(svc, r);
+  const max = lb_sched_limits.LB_MAX_SVC_DESTS;
+  if (realsOf(state, svc.id).length >= max) throw new TooManyDestinationsError(max);
   const id = lowestFree(state.reals.map((x) => x.id), lb_limits.LB_MAX_REALS, 'real server');
-  const seq = state.reals.reduce((m, x) => Math.max(m, x.seq), 0) + 1;
+  // seq only grows (lb_meta.next_seq): the data plane tells a reused id from its old real by it.
+  const seq = Math.max(state.nextSeq ?? 0, state.reals.reduce((m, x) => Math.max(m, x.seq), 0) + 1);
   const entry = realEntry(r, id, svc.id, seq);
   const next: DpState = { ...state, reals: [...state.reals, entry] };
-  return [{ op: 'zero-real-stats', id }, { op: 'put-real', real: entry }, ...retable(next, svc)];
+  return [
+    { op: 'zero-real-stats', id },
+    { op: 'zero-real-conns', id },
+    { op: 'set-next-seq', value: seq + 1 },
+    { op: 'put-real', real: entry },
+    ...retable(next, svc),
+  ];
 }
 
 export function planEditReal(state: DpState, key: ServiceKey, r: Real): Op[] {
@@ -133,7 +159,7 @@ export function planEditReal(state: DpState, key: ServiceKey, r: Real): Op[] {
   const cur = findReal(state, svc.id, r);
   if (!cur) throw new StateError('No such destination');
   checkRealSupported(svc, r);
-  const entry = realEntry(r, cur.id, svc.id, cur.seq);
+  const entry = realEntry(r, cur.id, svc.id, cur.seq, cur);
   const next: DpState = { ...state, reals: state.reals.map((x) => (x.id === cur.id ? entry : x)) };
   return [{ op: 'put-real', real: entry }, ...retable(next, svc)];
 }
@@ -160,11 +186,13 @@ export function planZero(state: DpState, key?: ServiceKey): Op[] {
 export function applyToState(state: DpState, ops: Op[]): DpState {
   let services = state.services;
   let reals = state.reals;
+  let nextSeq = state.nextSeq;
   for (const o of ops) {
     if (o.op === 'put-service') services = [...services.filter((s) => s.id !== o.svc.id), o.svc];
     else if (o.op === 'del-service') services = services.filter((s) => s.id !== o.svc.id);
     else if (o.op === 'put-real') reals = [...reals.filter((r) => r.id !== o.real.id), o.real];
     else if (o.op === 'del-real') reals = reals.filter((r) => r.id !== o.id);
+    else if (o.op === 'set-next-seq') nextSeq = Math.max(nextSeq ?? 0, o.value);
   }
-  return { services, reals };
+  return { ...state, services, reals, nextSeq, ...laddrsAfter(state, ops) }; // laddrs: issue #3
 }

@@ -26,11 +26,17 @@ export interface RealEntry {
   lowerThreshold: number;
   /** Insertion order: IPVS keeps destinations in a list, newest first. */
   seq: number;
+  /** IPVS dest->last_weight: the latest non-zero weight (kept in lb_svc_dests; mh builds from it). */
+  lastWeight?: number;
 }
 
 export interface DpState {
+  /** lb_meta.next_seq: the seq the next real gets (0 in maps made before it existed). */
+  nextSeq?: number;
   services: SvcEntry[];
   reals: RealEntry[];
+  /** FULLNAT local addresses by service id (issue #3); absent = none read. */
+  laddrs?: Record<number, Addr[]>;
 }
 
 /** The service's destinations in IPVS list order (list_add_rcu: newest first). */

@@ -2,7 +2,10 @@
 // ask plan.ts what to do, do it. Works in the caller's network namespace or, with
 // `netns`, inside a named one (through nsenter, so the lab can configure its servers).
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { LvsError, UnsupportedError } from '../util/errors.js';
+import { join } from 'node:path';
+import { LvsError } from '../util/errors.js';
+import { repoRoot } from '../util/paths.js';
+import { decapDown, decapUp } from './decap.js';
 import { inNetns, netnsPath, run, type RunResult } from '../util/exec.js';
 import {
   ARP_SYSCTLS,
@@ -39,22 +42,39 @@ export interface RealserverDownOptions extends RealserverTarget {
 }
 
 export function realserverUp(opts: RealserverUpOptions): RealserverAction[] {
-  checkMode(opts.mode);
   if (opts.vips.length === 0) throw new LvsError('realserver up needs at least one --vip', 2);
   const vips = opts.vips.map(parseVip); // validate all before touching anything
+  if (opts.mode === 'tun' && opts.netns !== undefined) return tunInNetns(opts, opts.netns);
   const t = target(opts);
-  return apply(t, planUp(vips, readCurrent(t)));
+  const actions = apply(t, planUp(vips, readCurrent(t)));
+  if (opts.mode === 'tun') {
+    // TUN: the same VIP on lo and ARP settings, plus the decapsulating XDP program
+    const r = decapUp(netnsKey(opts.netns), vips);
+    for (const i of r.ifaces) t.log(`decap: ${r.pinDir} attached to ${i.ifname} (${i.mode} XDP)`);
+    if (r.ifaces.length === 0) t.log('decap: no interface up to attach to');
+  }
+  return actions;
+}
+
+/**
+ * A BPF link is made for an interface of the calling process's namespace, so TUN
+ * set-up inside a named namespace runs this command again in there (nsenter).
+ */
+function tunInNetns(opts: RealserverUpOptions, ns: string): RealserverAction[] {
+  const args = ['realserver', 'up', ...opts.vips.flatMap((v) => ['--vip', v]), '--mode', 'tun'];
+  if (opts.stateDir) args.push('--state-dir', opts.stateDir);
+  const r = inNetns(ns, join(repoRoot(), 'bin', 'lvs-xdp'), args, { timeoutMs: 30_000, allowFailure: true });
+  for (const line of r.stdout.split('\n').filter((l) => l !== '')) (opts.log ?? (() => {}))(line.replace(/^realserver: /, ''));
+  if (r.status !== 0) throw new LvsError(`realserver up --mode tun in ${ns}: ${r.stderr.trim() || `exit ${r.status}`}`);
+  return [{ kind: 'note', message: `tun set up in ${ns}` }];
 }
 
 export function realserverDown(opts: RealserverDownOptions = {}): RealserverAction[] {
-  checkMode(opts.mode);
   const vips = opts.vips?.map(parseVip);
   const t = target(opts);
+  // The decap program (TUN) goes whatever the mode said: its pins name the namespace.
+  for (const i of decapDown(netnsKey(opts.netns))) t.log(`decap: detached from ${i}`);
   return apply(t, planDown(vips, readCurrent(t)));
-}
-
-function checkMode(mode: RealserverMode | undefined): void {
-  if (mode === 'tun') throw new UnsupportedError('realserver --mode tun needs the decap program (not built yet)');
 }
 
 interface Target {

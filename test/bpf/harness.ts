@@ -6,8 +6,9 @@
 // The suite must run in a namespace of its own (scripts/run-tests.sh wraps jest in
 // `unshare --net`): it creates a veth pair and neighbour entries, and it refuses to
 // touch interfaces anywhere else.
+import { describe } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { BpfError, check, libbpf } from '../../src/bpf/ffi/libbpf.js';
 import { loadDirector } from '../../src/bpf/object.js';
@@ -20,8 +21,10 @@ import { encode, decode } from '../../src/bpf/codec.js';
 import { addrToWords, familyCode } from '../../src/bpf/addr.js';
 import { lb_conn, lb_conn_key, lb_stat } from '../../src/bpf/generated/layout.js';
 import { directorObject } from '../../src/util/paths.js';
-import type { Addr, Protocol, SchedulerName, ServiceKey, Stats } from '../../src/model/types.js';
+import type { Addr, Protocol, Real, SchedulerName, ServiceKey, Stats } from '../../src/model/types.js';
+import type { DpState } from '../../src/plan/state.js';
 import type { Op } from '../../src/plan/ops.js';
+
 
 export const XDP_ABORTED = 0;
 export const XDP_DROP = 1;
@@ -73,7 +76,14 @@ export function notPrivateNetns(): string | undefined {
   if (self === undefined) return 'cannot read /proc/self/ns/net';
   if (self === INIT_NET_INO) return "this is the host's network namespace (init_net)";
   if (self === netnsInode('/proc/1/ns/net')) return "this is pid 1's network namespace";
-  const foreign = readdirSync('/sys/class/net').filter((n) => n !== 'lo' && n !== IF_LB && n !== IF_PEER);
+  // Through netlink: /sys/class/net shows the namespace sysfs was mounted in.
+  let names: string[];
+  try {
+    names = links().map((l) => l.ifname);
+  } catch (e) {
+    return `cannot list interfaces (${(e as Error).message.split('\n')[0]})`;
+  }
+  const foreign = names.filter((n) => n !== 'lo' && n !== IF_LB && n !== IF_PEER);
   if (foreign.length) return `the network namespace has other interfaces (${foreign.join(', ')})`;
   return undefined;
 }
@@ -88,12 +98,33 @@ export function bpfSuiteUnavailable(): string | undefined {
   return undefined;
 }
 
+/**
+ * describe, or describe.skip with the reason on stderr (jest hides console output
+ * of a file whose tests are all skipped, so the message goes around it).
+ */
+export function describeBpf(suite: string): typeof describe | typeof describe.skip {
+  const why = bpfSuiteUnavailable();
+  if (!why) return describe;
+  process.stderr.write(`bpf ${suite}: skipped: ${why}\n`);
+  return describe.skip;
+}
+
 function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
 }
 
+interface LinkJson {
+  ifindex: number;
+  ifname: string;
+  address?: string;
+}
+
+function links(): LinkJson[] {
+  return JSON.parse(ip('-j', 'link', 'show')) as LinkJson[];
+}
+
 function linkExists(name: string): boolean {
-  return existsSync(`/sys/class/net/${name}`);
+  return links().some((l) => l.ifname === name);
 }
 
 export interface FibNetns {
@@ -125,10 +156,9 @@ export function setupFibNetns(): FibNetns {
   for (const rip of [...REALS4, ...REALS6]) {
     ip(...(isIPv4(rip) ? [] : ['-6']), 'neigh', 'replace', rip, 'lladdr', REAL_MAC[rip]!, 'dev', IF_LB, 'nud', 'permanent');
   }
-  return {
-    ifindex: Number(readFileSync(`/sys/class/net/${IF_LB}/ifindex`, 'utf8').trim()),
-    mac: readFileSync(`/sys/class/net/${IF_LB}/address`, 'utf8').trim(),
-  };
+  const lb = links().find((l) => l.ifname === IF_LB);
+  if (!lb?.address) throw new Error(`${IF_LB} vanished while being set up`);
+  return { ifindex: lb.ifindex, mac: lb.address };
 }
 
 export interface TestDirector {
@@ -139,13 +169,29 @@ export interface TestDirector {
 }
 
 let loads = 0;
+const PIN_PREFIX = 'lvs-xdp-test-';
+
+/** Pin directories left by test processes that died before their afterAll. */
+function sweepStalePins(): void {
+  for (const name of readdirSync('/sys/fs/bpf')) {
+    const pid = Number(/^lvs-xdp-test-(\d+)-\d+$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(`/sys/fs/bpf/${name}`, { recursive: true, force: true });
+    }
+  }
+}
 
 /** The director loaded into a fresh pin directory of its own. */
 export function loadForTest(connSize = 65536): TestDirector {
   const objPath = directorObject();
   if (!existsSync(objPath)) throw new Error(`${objPath} is missing: run make build first`);
-  const pins = pinPaths(`/sys/fs/bpf/lvs-xdp-test-${process.pid}-${++loads}`);
-  rmSync(pins.dir, { recursive: true, force: true });
+  const pins = pinPaths(`/sys/fs/bpf/${PIN_PREFIX}${process.pid}-${++loads}`);
+  ensurePinDir(pins); // mounts bpffs when needed
+  sweepStalePins();
+  rmSync(pins.dir, { recursive: true, force: true }); // left by an earlier process of our pid
   ensurePinDir(pins);
   let prog: ReturnType<typeof loadDirector> | undefined;
   let dp: Dataplane | undefined;
@@ -218,43 +264,41 @@ export function svcKey(protocol: Protocol, vip: string, port: number): ServiceKe
   return { protocol, addr: addr(vip), port };
 }
 
-function apply(dp: Dataplane, plan: (s: ReturnType<typeof readState>) => Op[]): void {
-  applyOps(dp, plan(readState(dp)));
+/** One ipvsadm command as the CLI runs it: read the maps, plan, apply. Returns the plan. */
+export function applyPlan(dp: Dataplane, plan: (s: DpState) => Op[]): Op[] {
+  const ops = plan(readState(dp));
+  applyOps(dp, ops);
+  return ops;
+}
+
+function dr(rip: string, port: number, weight: number): Real {
+  return { addr: addr(rip), port, forward: 'dr', weight, upperThreshold: 0, lowerThreshold: 0 };
 }
 
 /** ipvsadm -A; returns the service id. */
 export function addService(dp: Dataplane, key: ServiceKey, scheduler: SchedulerName = 'rr'): number {
-  apply(dp, (s) => planAddService(s, { ...key, scheduler, onePacket: false, schedFlags: [] }));
-  return serviceId(dp, key);
+  const ops = applyPlan(dp, (s) => planAddService(s, { ...key, scheduler, onePacket: false, schedFlags: [] }));
+  const put = ops.find((o) => o.op === 'put-service');
+  if (put?.op !== 'put-service') throw new Error('planAddService wrote no service');
+  return put.svc.id;
 }
 
-/** ipvsadm -a -g; returns the real's id. DR keeps the service's port. */
+/** ipvsadm -a -g -w weight; returns the real's id. DR keeps the service's port. */
 export function addReal(dp: Dataplane, key: ServiceKey, rip: string, weight = 1): number {
-  apply(dp, (s) => planAddReal(s, key, { addr: addr(rip), port: key.port, forward: 'dr', weight, upperThreshold: 0, lowerThreshold: 0 }));
-  return realId(dp, key, rip);
+  const ops = applyPlan(dp, (s) => planAddReal(s, key, dr(rip, key.port, weight)));
+  const put = ops.find((o) => o.op === 'put-real');
+  if (put?.op !== 'put-real') throw new Error('planAddReal wrote no real');
+  return put.real.id;
 }
 
 /** ipvsadm -e -g -w weight */
-export function editReal(dp: Dataplane, key: ServiceKey, rip: string, weight: number): void {
-  apply(dp, (s) => planEditReal(s, key, { addr: addr(rip), port: key.port, forward: 'dr', weight, upperThreshold: 0, lowerThreshold: 0 }));
+export function editReal(dp: Dataplane, key: ServiceKey, rip: string, weight: number): Op[] {
+  return applyPlan(dp, (s) => planEditReal(s, key, dr(rip, key.port, weight)));
 }
 
 /** ipvsadm -d */
-export function deleteReal(dp: Dataplane, key: ServiceKey, rip: string): void {
-  apply(dp, (s) => planDeleteReal(s, key, { addr: addr(rip), port: key.port }));
-}
-
-export function serviceId(dp: Dataplane, key: ServiceKey): number {
-  const s = readState(dp).services.find((x) => x.key.protocol === key.protocol && x.key.port === key.port && x.key.addr.ip === key.addr.ip);
-  if (!s) throw new Error(`service ${key.addr.ip}:${key.port} not in the maps`);
-  return s.id;
-}
-
-export function realId(dp: Dataplane, key: ServiceKey, rip: string): number {
-  const sid = serviceId(dp, key);
-  const r = readState(dp).reals.find((x) => x.svcId === sid && x.addr.ip === rip);
-  if (!r) throw new Error(`real ${rip} of service ${key.addr.ip}:${key.port} not in the maps`);
-  return r.id;
+export function deleteReal(dp: Dataplane, key: ServiceKey, rip: string): Op[] {
+  return applyPlan(dp, (s) => planDeleteReal(s, key, { addr: addr(rip), port: key.port }));
 }
 
 // ---- reading what the program did --------------------------------------------

@@ -17,7 +17,8 @@ export const IPPROTO_UDP = 17;
 export const IPPROTO_FRAGMENT = 44;
 export const IPPROTO_ICMPV6 = 58;
 
-export const TCP = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20 } as const;
+/** TCP flag bits; plain numbers, so `flags = TCP.SYN` parameters take any combination. */
+export const TCP: Readonly<Record<'FIN' | 'SYN' | 'RST' | 'PSH' | 'ACK' | 'URG', number>> = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20 };
 
 export const CLIENT_MAC = '02:00:00:00:00:c1';
 export const ROUTER_MAC = '02:00:00:00:00:d1';
@@ -251,7 +252,7 @@ function buildIpv4(ip: Ipv4Spec, proto: number, l4: Buffer): Buffer {
   ipBytes(ip.dst).copy(h, 16);
   opts.copy(h, 20);
   h.writeUInt16BE(ip.csum ?? inetChecksum(h), 10);
-  return h;
+  return Buffer.concat([h, l4]);
 }
 
 function buildIpv6(ip: Ipv6Spec, proto: number, l4: Buffer): Buffer {
@@ -363,4 +364,90 @@ export function corrupt(b: Buffer, at: number, xor: number): Buffer {
   const out = Buffer.from(b);
   out[at] = out[at]! ^ (xor & 0xff);
   return out;
+}
+
+/**
+ * What a frame is, read by the same header rules the director states (Ethernet
+ * with at most one 802.1Q/802.1ad tag; IPv4 with tot_len within the frame and no
+ * fragment bits; IPv6 with TCP/UDP right after the fixed header). An independent
+ * reading for the fuzz tests' expectations: `stop` says where it stopped.
+ */
+export interface Parsed {
+  stop?: 'not-ip' | 'malformed-l3' | 'fragment' | 'ipv6-ext' | 'other-proto';
+  family?: 4 | 6;
+  proto?: number;
+  src?: Buffer;
+  dst?: Buffer;
+  sport?: number;
+  dport?: number;
+  tcpFlags?: number;
+  /** IP total length (what IPVS counts as bytes). */
+  ipLen?: number;
+  /** The L4 header is self-consistent (doff ≥ 5 and within the IP length; UDP length 8…IP length). */
+  l4Ok?: boolean;
+  /** IPv4 header checksum right (always true for IPv6). */
+  csumOk?: boolean;
+}
+
+const IPV6_EXT = new Set([0, 43, 60, 51, 50, 135]);
+
+export function parseFrame(f: Buffer): Parsed {
+  if (f.length < 14) return { stop: 'malformed-l3' };
+  let off = 14;
+  let type = f.readUInt16BE(12);
+  if (type === ETH_P_8021Q || type === 0x88a8) {
+    if (f.length < 18) return { stop: 'malformed-l3' };
+    type = f.readUInt16BE(16);
+    off = 18;
+  }
+  const p: Parsed = {};
+  let l4: number;
+  let l3End: number;
+  if (type === ETH_P_IP) {
+    if (f.length < off + 20) return { stop: 'malformed-l3' };
+    const ihl = f[off]! & 0xf;
+    const hlen = ihl * 4;
+    const tot = f.readUInt16BE(off + 2);
+    if (f[off]! >> 4 !== 4 || ihl < 5 || tot < hlen || off + tot > f.length || off + hlen > f.length) return { stop: 'malformed-l3' };
+    p.family = 4;
+    p.proto = f[off + 9]!;
+    p.src = f.subarray(off + 12, off + 16);
+    p.dst = f.subarray(off + 16, off + 20);
+    p.ipLen = tot;
+    p.csumOk = inetChecksum(f.subarray(off, off + hlen)) === 0;
+    if (f.readUInt16BE(off + 6) & 0x3fff) return { ...p, stop: 'fragment' };
+    l4 = off + hlen;
+    l3End = off + tot;
+  } else if (type === ETH_P_IPV6) {
+    if (f.length < off + 40) return { stop: 'malformed-l3' };
+    const plen = f.readUInt16BE(off + 4);
+    if (f[off]! >> 4 !== 6 || off + 40 + plen > f.length) return { stop: 'malformed-l3' };
+    p.family = 6;
+    p.proto = f[off + 6]!;
+    p.src = f.subarray(off + 8, off + 24);
+    p.dst = f.subarray(off + 24, off + 40);
+    p.ipLen = 40 + plen;
+    p.csumOk = true;
+    if (p.proto === IPPROTO_FRAGMENT) return { ...p, stop: 'fragment' };
+    if (IPV6_EXT.has(p.proto)) return { ...p, stop: 'ipv6-ext' };
+    l4 = off + 40;
+    l3End = off + 40 + plen;
+  } else {
+    return { stop: 'not-ip' };
+  }
+  if (p.proto !== IPPROTO_TCP && p.proto !== IPPROTO_UDP) return { ...p, stop: 'other-proto' };
+  const fixed = p.proto === IPPROTO_TCP ? 20 : 8;
+  if (l4 + fixed > f.length || l4 + fixed > l3End) return { ...p, stop: 'malformed-l3' };
+  p.sport = f.readUInt16BE(l4);
+  p.dport = f.readUInt16BE(l4 + 2);
+  if (p.proto === IPPROTO_TCP) {
+    const doff = (f[l4 + 12]! >> 4) * 4;
+    p.tcpFlags = f[l4 + 13]!;
+    p.l4Ok = doff >= 20 && l4 + doff <= l3End;
+  } else {
+    const ulen = f.readUInt16BE(l4 + 4);
+    p.tcpFlags = 0;
+    p.l4Ok = ulen >= 8 && l4 + ulen <= l3End;
+  }
+  return p;
 }

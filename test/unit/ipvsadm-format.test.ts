@@ -9,7 +9,7 @@ import type { ConnEntry } from '../../src/ipvsadm/format-list.js';
 import { largeNum } from '../../src/ipvsadm/format-num.js';
 import { cmpDests, glibcSort } from '../../src/ipvsadm/sort.js';
 import { formatUsage, formatVersion } from '../../src/ipvsadm/usage.js';
-import { listOpts, real, referenceTable, stats, svc, v4, v6, view } from './golden/ipvsadm-views.js';
+import { listOpts, real, referenceTable, svc, v4, v6, view } from './golden/ipvsadm-views.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const golden = (name: string): string => readFileSync(join(here, 'golden', name), 'utf8');

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import * as plan from '../../src/plan/plan.js';
 import type { DpState } from '../../src/plan/state.js';
 import type { Real, Service } from '../../src/model/types.js';
-import { StateError, UnsupportedError } from '../../src/util/errors.js';
+import { StateError } from '../../src/util/errors.js';
 import { planRestore } from '../../src/cli/ipvsadm.js';
 import { parseIpvsadm } from '../../src/ipvsadm/parse.js';
 
@@ -39,12 +39,13 @@ describe('planning ipvsadm commands', () => {
     expect(() => plan.planEditService(empty, svc())).toThrow('No such service');
     expect(() => plan.planDeleteService(empty, svc())).toThrow('No such service');
   });
-  test('schedulers and methods this build lacks are refused clearly, before any change', () => {
-    expect(() => plan.planAddService(empty, svc({ scheduler: 'wlc' }))).toThrow(UnsupportedError);
-    expect(() => plan.planAddService(empty, svc({ persistence: 360 }))).toThrow(/persistent/);
+  test('every scheduler, -p and every forwarding method are accepted', () => {
+    expect(() => plan.planAddService(empty, svc({ scheduler: 'wlc' }))).not.toThrow(); // all 14 schedulers exist
+    expect(() => plan.planAddService(empty, svc({ persistence: 360 }))).not.toThrow(); // -p: issue #4
     const st = withService();
-    expect(() => plan.planAddReal(st, svc(), real('192.0.2.11', { forward: 'tun' }))).toThrow(/-i is not supported/);
-    expect(() => plan.planAddReal(st, svc(), real('192.0.2.11', { forward: 'nat' }))).toThrow(/-m is not supported/);
+    for (const forward of ['tun', 'nat', 'fullnat'] as const) {
+      expect(() => plan.planAddReal(st, svc(), real('192.0.2.11', { forward }))).not.toThrow();
+    }
   });
   test('an IPv6 real behind an IPv4 DR service is refused', () => {
     const st = withService();
@@ -53,7 +54,7 @@ describe('planning ipvsadm commands', () => {
   test('adding a real: real first, then the idle table generation, then the switch', () => {
     const st = withService();
     const ops = plan.planAddReal(st, svc(), real('192.0.2.11'));
-    expect(ops.map((o) => o.op)).toEqual(['zero-real-stats', 'put-real', 'put-slots', 'put-service']);
+    expect(ops.map((o) => o.op)).toEqual(['zero-real-stats', 'zero-real-conns', 'set-next-seq', 'put-real', 'put-slots', 'put-dests', 'put-service']);
     const slots = ops.find((o) => o.op === 'put-slots')!;
     const sv = ops.find((o) => o.op === 'put-service')!;
     if (slots.op !== 'put-slots' || sv.op !== 'put-service') throw new Error('shape');
@@ -66,7 +67,7 @@ describe('planning ipvsadm commands', () => {
     st = plan.applyToState(st, plan.planAddReal(st, svc(), real('192.0.2.11')));
     st = plan.applyToState(st, plan.planAddReal(st, svc(), real('192.0.2.12')));
     const ops = plan.planDeleteReal(st, svc(), real('192.0.2.11'));
-    expect(ops.map((o) => o.op)).toEqual(['put-slots', 'put-service', 'del-real']);
+    expect(ops.map((o) => o.op)).toEqual(['put-slots', 'put-dests', 'put-service', 'del-real']);
   });
   test('the table lists newest first (IPVS list_add) and alternates generations', () => {
     let st = withService(svc({ scheduler: 'wrr' }));
@@ -83,6 +84,17 @@ describe('planning ipvsadm commands', () => {
     if (last?.op !== 'put-slots') throw new Error('shape');
     const a = ids['192.0.2.11'], b = ids['192.0.2.12'], c = ids['192.0.2.13'];
     expect(last.slots).toEqual([a, b, a, c, b, a]);
+  });
+  test('a real added after the newest was deleted gets a new seq, never the deleted one\'s', () => {
+    let st = withService();
+    st = plan.applyToState(st, plan.planAddReal(st, svc(), real('192.0.2.11')));
+    st = plan.applyToState(st, plan.planAddReal(st, svc(), real('192.0.2.12')));
+    const gone = st.reals.find((r) => r.addr.ip === '192.0.2.12')!;
+    st = plan.applyToState(st, plan.planDeleteReal(st, svc(), real('192.0.2.12')));
+    const pr = plan.planAddReal(st, svc(), real('192.0.2.13')).find((o) => o.op === 'put-real');
+    if (pr?.op !== 'put-real') throw new Error('shape');
+    expect(pr.real.id).toBe(gone.id);
+    expect(pr.real.seq).toBeGreaterThan(gone.seq);
   });
   test('ids are reused lowest-first after a delete', () => {
     let st = withService();

@@ -67,6 +67,7 @@ export interface Libbpf {
   bpf_map_lookup_elem: Fn;
   bpf_map_delete_elem: Fn;
   bpf_map_get_next_key: Fn;
+  bpf_map_lookup_batch: Fn;
   bpf_prog_test_run_opts: Fn;
   bpf_obj_get_info_by_fd: Fn;
   libbpf_num_possible_cpus: Fn;
@@ -90,7 +91,9 @@ export function libbpf(): Libbpf {
     throw new DataplaneError(`cannot load libbpf.so.1 (install libbpf1 / run make setup): ${(e as Error).message}`);
   }
   // struct bpf_test_run_opts (libbpf 1.1, bpf.h): sz first, pointers as void*.
-  const TestRunOpts = k.struct('bpf_test_run_opts', {
+  // Anonymous: koffi's type names are process-wide, and jest evaluates this module
+  // once per test file in one process; a named struct would be defined twice.
+  const TestRunOpts = k.struct({
     sz: 'size_t',
     data_in: 'void *',
     data_out: 'void *',
@@ -126,7 +129,11 @@ export function libbpf(): Libbpf {
     bpf_map_lookup_elem: so.func('int bpf_map_lookup_elem(int fd, void *key, _Out_ void *value)'),
     bpf_map_delete_elem: so.func('int bpf_map_delete_elem(int fd, void *key)'),
     bpf_map_get_next_key: so.func('int bpf_map_get_next_key(int fd, void *key, _Out_ void *next)'),
-    bpf_prog_test_run_opts: so.func('int bpf_prog_test_run_opts(int fd, _Inout_ bpf_test_run_opts *opts)'),
+    // opts: struct bpf_map_batch_opts { size_t sz; __u64 elem_flags; __u64 flags; } as raw bytes
+    bpf_map_lookup_batch: so.func(
+      'int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32_t *count, void *opts)',
+    ),
+    bpf_prog_test_run_opts: so.func('bpf_prog_test_run_opts', 'int', ['int', k.inout(k.pointer(TestRunOpts))]),
     bpf_obj_get_info_by_fd: so.func('int bpf_obj_get_info_by_fd(int fd, _Inout_ void *info, _Inout_ uint32_t *len)'),
     libbpf_num_possible_cpus: so.func('int libbpf_num_possible_cpus(void)'),
     close: libc.func('int close(int fd)'),

@@ -18,7 +18,7 @@ export const lb_conn = {
     peer_daddr: { offset: 40, type: 'be32', count: 4 },
     peer_sport: { offset: 56, type: 'be16', count: 1 },
     peer_dport: { offset: 58, type: 'be16', count: 1 },
-    pad2: { offset: 60, type: 'u32', count: 1 },
+    n_control: { offset: 60, type: 'u32', count: 1 },
   },
 } as const satisfies StructLayout;
 
@@ -48,6 +48,117 @@ export const lb_counters = {
   },
 } as const satisfies StructLayout;
 
+export const lb_fib_entry = {
+  name: 'lb_fib_entry',
+  size: 32,
+  fields: {
+    checked_ns: { offset: 0, type: 'u64', count: 1 },
+    ifindex: { offset: 8, type: 'u32', count: 1 },
+    pad: { offset: 12, type: 'u32', count: 1 },
+    dmac: { offset: 16, type: 'u8', count: 6 },
+    smac: { offset: 22, type: 'u8', count: 6 },
+  },
+} as const satisfies StructLayout;
+
+export const lb_fib_key = {
+  name: 'lb_fib_key',
+  size: 20,
+  fields: {
+    addr: { offset: 0, type: 'be32', count: 4 },
+    family: { offset: 16, type: 'u32', count: 1 },
+  },
+} as const satisfies StructLayout;
+
+export const lb_fwd_btf_anchor = {
+  name: 'lb_fwd_btf_anchor',
+  size: 8,
+  fields: {
+    limits: { offset: 0, type: 'u32', count: 1 },
+    conf_flags: { offset: 4, type: 'u32', count: 1 },
+  },
+} as const satisfies StructLayout;
+
+export const lb_fwd_conf = {
+  name: 'lb_fwd_conf',
+  size: 8,
+  fields: {
+    flags: { offset: 0, type: 'u32', count: 1 },
+    pad: { offset: 4, type: 'u32', count: 1 },
+  },
+} as const satisfies StructLayout;
+
+export const lb_gc = {
+  name: 'lb_gc',
+  size: 64,
+  fields: {
+    runs: { offset: 0, type: 'u64', count: 1 },
+    last_start_ns: { offset: 8, type: 'u64', count: 1 },
+    last_cost_ns: { offset: 16, type: 'u64', count: 1 },
+    last_scanned: { offset: 24, type: 'u64', count: 1 },
+    last_expired: { offset: 32, type: 'u64', count: 1 },
+    entries: { offset: 40, type: 's64', count: 1 },
+    period_ms: { offset: 48, type: 'u32', count: 1 },
+    paused: { offset: 52, type: 'u32', count: 1 },
+    max_real: { offset: 56, type: 'u32', count: 1 },
+    pad: { offset: 60, type: 'u32', count: 1 },
+  },
+} as const satisfies StructLayout;
+
+export const lb_gc_real = {
+  name: 'lb_gc_real',
+  size: 48,
+  fields: {
+    active: { offset: 0, type: 's64', count: 1 },
+    inactive: { offset: 8, type: 's64', count: 1 },
+    persist: { offset: 16, type: 's64', count: 1 },
+    diff_active: { offset: 24, type: 's64', count: 1 },
+    diff_inactive: { offset: 32, type: 's64', count: 1 },
+    diff_persist: { offset: 40, type: 's64', count: 1 },
+  },
+} as const satisfies StructLayout;
+
+export const lb_laddr_counters = {
+  name: 'lb_laddr_counters',
+  size: 16,
+  fields: {
+    conflicts: { offset: 0, type: 'u64', count: 1 },
+    conns: { offset: 8, type: 'u64', count: 1 },
+  },
+} as const satisfies StructLayout;
+
+export const lb_laddr_set = {
+  name: 'lb_laddr_set',
+  size: 264,
+  fields: {
+    count: { offset: 0, type: 'u32', count: 1 },
+    pad: { offset: 4, type: 'u32', count: 1 },
+    addr: { offset: 8, type: 'be32', count: 64 },
+  },
+} as const satisfies StructLayout;
+
+export const lb_lblc_entry = {
+  name: 'lb_lblc_entry',
+  size: 88,
+  fields: {
+    lastuse_ns: { offset: 0, type: 'u64', count: 1 },
+    lastmod_ns: { offset: 8, type: 'u64', count: 1 },
+    count: { offset: 16, type: 'u32', count: 1 },
+    pad: { offset: 20, type: 'u32', count: 1 },
+    ids: { offset: 24, type: 'u32', count: 8 },
+    seqs: { offset: 56, type: 'u32', count: 8 },
+  },
+} as const satisfies StructLayout;
+
+export const lb_lblc_key = {
+  name: 'lb_lblc_key',
+  size: 24,
+  fields: {
+    daddr: { offset: 0, type: 'be32', count: 4 },
+    svc_id: { offset: 16, type: 'u32', count: 1 },
+    family: { offset: 20, type: 'u32', count: 1 },
+  },
+} as const satisfies StructLayout;
+
 export const lb_meta = {
   name: 'lb_meta',
   size: 24,
@@ -57,7 +168,7 @@ export const lb_meta = {
     tcp_timeout: { offset: 8, type: 'u32', count: 1 },
     tcpfin_timeout: { offset: 12, type: 'u32', count: 1 },
     udp_timeout: { offset: 16, type: 'u32', count: 1 },
-    pad: { offset: 20, type: 'u32', count: 1 },
+    next_seq: { offset: 20, type: 'u32', count: 1 },
   },
 } as const satisfies StructLayout;
 
@@ -70,6 +181,29 @@ export const lb_nexthop = {
     real_seq: { offset: 12, type: 'u32', count: 1 },
     dmac: { offset: 16, type: 'u8', count: 6 },
     smac: { offset: 22, type: 'u8', count: 6 },
+  },
+} as const satisfies StructLayout;
+
+export const lb_rate = {
+  name: 'lb_rate',
+  size: 56,
+  fields: {
+    cps: { offset: 0, type: 'u64', count: 1 },
+    inpps: { offset: 8, type: 'u64', count: 1 },
+    outpps: { offset: 16, type: 'u64', count: 1 },
+    inbps: { offset: 24, type: 'u64', count: 1 },
+    outbps: { offset: 32, type: 'u64', count: 1 },
+    updated_ns: { offset: 40, type: 'u64', count: 1 },
+    owner_seq: { offset: 48, type: 'u32', count: 1 },
+    samples: { offset: 52, type: 'u32', count: 1 },
+  },
+} as const satisfies StructLayout;
+
+export const lb_rates_btf_anchor = {
+  name: 'lb_rates_btf_anchor',
+  size: 4,
+  fields: {
+    limits: { offset: 0, type: 'u32', count: 1 },
   },
 } as const satisfies StructLayout;
 
@@ -100,6 +234,25 @@ export const lb_real_conns = {
   },
 } as const satisfies StructLayout;
 
+export const lb_real_load = {
+  name: 'lb_real_load',
+  size: 16,
+  fields: {
+    seq: { offset: 0, type: 'u32', count: 1 },
+    overload: { offset: 4, type: 'u32', count: 1 },
+    u_threshold: { offset: 8, type: 'u32', count: 1 },
+    l_threshold: { offset: 12, type: 'u32', count: 1 },
+  },
+} as const satisfies StructLayout;
+
+export const lb_sched_anchor = {
+  name: 'lb_sched_anchor',
+  size: 4,
+  fields: {
+    limits: { offset: 0, type: 'u32', count: 1 },
+  },
+} as const satisfies StructLayout;
+
 export const lb_slot_key = {
   name: 'lb_slot_key',
   size: 8,
@@ -124,6 +277,17 @@ export const lb_svc = {
   },
 } as const satisfies StructLayout;
 
+export const lb_svc_dests = {
+  name: 'lb_svc_dests',
+  size: 520,
+  fields: {
+    count: { offset: 0, type: 'u32', count: 1 },
+    pad: { offset: 4, type: 'u32', count: 1 },
+    ids: { offset: 8, type: 'u32', count: 64 },
+    last_weight: { offset: 264, type: 'u32', count: 64 },
+  },
+} as const satisfies StructLayout;
+
 export const lb_svc_key = {
   name: 'lb_svc_key',
   size: 20,
@@ -143,6 +307,17 @@ export const lb_svc_state = {
   },
 } as const satisfies StructLayout;
 
+export const lb_tun_src = {
+  name: 'lb_tun_src',
+  size: 32,
+  fields: {
+    checked_ns: { offset: 0, type: 'u64', count: 1 },
+    real_seq: { offset: 8, type: 'u32', count: 1 },
+    pad: { offset: 12, type: 'u32', count: 1 },
+    saddr: { offset: 16, type: 'be32', count: 4 },
+  },
+} as const satisfies StructLayout;
+
 export const lb_abi = {
   LB_ABI_VERSION: 2,
 } as const;
@@ -152,6 +327,24 @@ export const lb_conn_flags = {
   LB_CONN_F_TEMPLATE: 2,
   LB_CONN_F_REVERSE: 4,
   LB_CONN_F_PAIRED: 8,
+  LB_CONN_F_CONTROLLED: 16,
+} as const;
+
+export const lb_conn_timeout = {
+  LB_TO_NONE: 2,
+  LB_TO_ESTABLISHED: 900,
+  LB_TO_SYN_SENT: 120,
+  LB_TO_SYN_RECV: 60,
+  LB_TO_FIN_WAIT: 120,
+  LB_TO_TIME_WAIT: 120,
+  LB_TO_CLOSE: 10,
+  LB_TO_CLOSE_WAIT: 60,
+  LB_TO_LAST_ACK: 30,
+  LB_TO_LISTEN: 120,
+  LB_TO_SYNACK: 120,
+  LB_TO_UDP: 300,
+  LB_TO_PERSIST: 360,
+  LB_GC_PERIOD_MS: 1000,
 } as const;
 
 export const lb_family = {
@@ -166,6 +359,17 @@ export const lb_fwd = {
   LB_FWD_FULLNAT: 3,
 } as const;
 
+export const lb_fwd_conf_flags = {
+  LB_FWD_CONF_REPLIES: 1,
+} as const;
+
+export const lb_fwd_limits = {
+  LB_MAX_LADDRS: 16,
+  LB_LPORT_MIN: 1024,
+  LB_LPORT_TRIES: 16,
+  LB_FIB_CACHE: 65536,
+} as const;
+
 export const lb_limits = {
   LB_MAX_SERVICES: 4096,
   LB_MAX_REALS: 65536,
@@ -174,6 +378,13 @@ export const lb_limits = {
   LB_DEFAULT_CONNS: 1048576,
   LB_NH_TTL_MS: 1000,
   LB_STAT_SLOTS: 64,
+} as const;
+
+export const lb_rates_limits = {
+  LB_RATES_PERIOD_MS: 2000,
+  LB_RATES_STALE_MS: 7000,
+  LB_RATES_TOTAL: 69632,
+  LB_RATES_ENTRIES: 69633,
 } as const;
 
 export const lb_real_flags = {
@@ -199,6 +410,15 @@ export const lb_sched = {
   LB_SCHED_TWOS: 14,
 } as const;
 
+export const lb_sched_limits = {
+  LB_MAX_SVC_DESTS: 64,
+  LB_HASH_TAB_SIZE: 256,
+  LB_MH_TAB_SIZE: 4093,
+  LB_LBLC_ENTRIES: 65536,
+  LB_LBLCR_SET_MAX: 8,
+  LB_LBLC_EXPIRE_S: 86400,
+} as const;
+
 export const lb_stat = {
   LB_STAT_PASS_NOT_IP: 0,
   LB_STAT_PASS_MALFORMED_L3: 1,
@@ -217,7 +437,23 @@ export const lb_stat = {
   LB_STAT_REDIRECT: 14,
   LB_STAT_CONN_NEW: 15,
   LB_STAT_CONN_RESCHED: 16,
-  LB_STAT__MAX: 17,
+  LB_STAT_CONN_EXPIRED: 17,
+  LB_STAT_CONN_TABLE_FULL: 18,
+  LB_STAT_CONN_RECOUNT: 19,
+  LB_STAT_PERSIST_HIT: 20,
+  LB_STAT_REPLY_NAT: 21,
+  LB_STAT_REPLY_STALE: 22,
+  LB_STAT_PASS_REPLY_TTL: 23,
+  LB_STAT_PASS_TOO_BIG: 24,
+  LB_STAT_DROP_TOO_BIG: 25,
+  LB_STAT_ICMP_TOO_BIG: 26,
+  LB_STAT_ICMP_FWD: 27,
+  LB_STAT_DROP_NO_LADDR: 28,
+  LB_STAT_DROP_NO_LPORT: 29,
+  LB_STAT_LPORT_CONFLICT: 30,
+  LB_STAT_DROP_XDP_ADJUST: 31,
+  LB_STAT_IPV4_OPTIONS: 32,
+  LB_STAT__MAX: 33,
 } as const;
 
 export const lb_svc_flags = {
