@@ -5,6 +5,8 @@ import type { Command } from '../ipvsadm/command.js';
 import { parseRestoreLine } from '../ipvsadm/parse.js';
 import { formatList, formatListService, formatTimeout } from '../ipvsadm/format-list.js';
 import { formatSave } from '../ipvsadm/format-save.js';
+import { formatConnections } from '../ipvsadm/format-conn.js';
+import { listConnections } from '../bpf/conns.js';
 import { formatUsage, formatVersion } from '../ipvsadm/usage.js';
 import { Dataplane } from '../bpf/dataplane.js';
 import { readMeta, readState } from '../bpf/state.js';
@@ -18,6 +20,11 @@ import { withLock } from '../util/lock.js';
 import { probeNeighbours } from '../net/neigh.js';
 import { buildViews } from './views.js';
 import type { CliContext } from './context.js';
+import { listRate, zeroRatesAfter } from './list-rate.js'; // issue #5
+import { listJson } from './list-json.js';
+import { filesResolver } from '../ipvsadm/resolve.js';
+import { listLaddrs } from './laddr.js';
+import { planAddLaddr, planDelLaddr } from '../plan/laddr.js';
 
 /** Plans one mutating command; undefined for commands that do not change maps. */
 export function planCommand(state: DpState, cmd: Command): Op[] | undefined {
@@ -31,6 +38,8 @@ export function planCommand(state: DpState, cmd: Command): Op[] | undefined {
     case 'delete-real': return plan.planDeleteReal(state, cmd.key, cmd.real);
     case 'zero': return plan.planZero(state, cmd.key);
     case 'set-timeout': return [{ op: 'set-timeouts', tcp: cmd.tcp, tcpfin: cmd.tcpfin, udp: cmd.udp }];
+    case 'add-laddr': return planAddLaddr(state, cmd.key, cmd.laddr); // FULLNAT LIPs (issue #3)
+    case 'delete-laddr': return planDelLaddr(state, cmd.key, cmd.laddr);
     default: return undefined;
   }
 }
@@ -81,16 +90,23 @@ function list(cmd: Extract<Command, { kind: 'list' }>, ctx: CliContext): number 
   try {
     const meta = readMeta(dp);
     const o = cmd.options;
+    if (o.json) return listJson(cmd, ctx, dp); // every listing as JSON (issue #5)
     if (o.timeout) {
       ctx.out(formatTimeout(meta.tcp_timeout, meta.tcpfin_timeout, meta.udp_timeout).trimEnd());
       return 0;
     }
-    if (o.connections) throw new UnsupportedError('connection listing (-c) is not supported yet');
+    if (o.connections) {
+      const state = readState(dp);
+      const timeouts = { tcp: meta.tcp_timeout, tcpfin: meta.tcpfin_timeout, udp: meta.udp_timeout };
+      const svcTimeout = (id: number) => state.services.find((s) => s.id === id)?.timeout;
+      const entries = listConnections(dp, timeouts, svcTimeout);
+      process.stdout.write(formatConnections(entries, o.numeric, { persistentConn: o.persistentConn, resolve: o.numeric ? undefined : filesResolver() }));
+      return 0;
+    }
     if (o.daemon) return 0; // no sync daemon runs: ipvsadm prints nothing
-    if (o.rate) throw new UnsupportedError('--rate is not supported yet');
-    if (o.json) throw new UnsupportedError('--json is not supported yet');
+    if (o.rate) return listRate(cmd, ctx, dp); // the agent's estimator (issue #5)
     const views = buildViews(dp, readState(dp));
-    const lctx = { connTableSize: meta.conn_size };
+    const lctx = { connTableSize: meta.conn_size, resolve: o.numeric ? undefined : filesResolver() };
     let text: string;
     if (cmd.key) {
       const v = views.find((x) => sameServiceKey(x.service, cmd.key!));
@@ -119,7 +135,7 @@ export function runIpvsadm(cmd: Command, ctx: CliContext): number {
     case 'save': {
       const dp = Dataplane.open(ctx.pins);
       try {
-        process.stdout.write(formatSave(buildViews(dp, readState(dp)), cmd.numeric));
+        process.stdout.write(formatSave(buildViews(dp, readState(dp)), cmd.numeric, cmd.numeric ? undefined : filesResolver()));
       } finally {
         dp.close();
       }
@@ -132,6 +148,13 @@ export function runIpvsadm(cmd: Command, ctx: CliContext): number {
     case 'start-daemon':
     case 'stop-daemon':
       throw new UnsupportedError('connection synchronisation daemons are not supported yet');
+    case 'list-laddrs':
+      return listLaddrs(cmd.key, ctx); // FULLNAT LIPs (issue #3)
+    case 'zero': { // the rates are zeroed with the counters, as ip_vs_zero_estimator() (issue #5)
+      const rc = mutate(ctx, (state) => planCommand(state, cmd)!);
+      zeroRatesAfter(ctx, cmd.key);
+      return rc;
+    }
     default:
       return mutate(ctx, (state) => planCommand(state, cmd)!);
   }
