@@ -117,6 +117,11 @@ EOF
   (`--conn-tab-size` equivalent) so the LRU evicts nothing; the cycling row proves
   every flow is still there (no TCP-without-connection pass in 1M runs).
 EOF
+  # Figures measured by their own scripts (they take minutes or a live lab), kept
+  # beside this one and carried into the report as they are.
+  for extra in bench/conn-gc.md bench/monitor-cpu.md; do
+    [ -f "$extra" ] && { echo; cat "$extra"; }
+  done
 } > BENCHMARKS.md
 
 echo "  WROTE BENCHMARKS.md"

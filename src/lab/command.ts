@@ -1,19 +1,27 @@
 // CLI entry of `lvs-xdp lab up|down`; src/cli/ dispatches here.
 import { LvsError, UsageError } from '../util/errors.js';
-import { labDown, labUp } from './lab.js';
+import { labUp } from './lab.js';
 import type { ServerKind } from './plan.js';
 import { DEFAULT_PREFIX } from './topology.js';
+import { scenarioDown, scenarioUp } from './scenario-run.js';
 
 export const LAB_USAGE = [
-  'Usage: lvs-xdp lab up   [--prefix P] [--servers name|nginx]',
+  'Usage: lvs-xdp lab up   [--prefix P] [--servers name|nginx] [--scenario NAME [--no-check]]',
   '       lvs-xdp lab down [--prefix P]',
   `  namespaces P-sw (bridge), P-client, P-dir, P-rs1..3 on 192.0.2.0/24 and 2001:db8::/64 (P default ${DEFAULT_PREFIX})`,
+  '  --scenario NAME  play lab/scenarios/NAME.json (dr, tun, nat, fullnat): build its networks, attach',
+  '                   the director, run its lvs-xdp commands, then check it from the client',
+  '                   (--no-check skips the check); data plane pinned in /sys/fs/bpf/P-dir',
 ].join('\n');
 
 export interface LabArgs {
   action: 'up' | 'down' | 'help';
   prefix: string;
   servers: ServerKind;
+  /** `--scenario NAME`: play a scenario of lab/scenarios instead of the bare lab. */
+  scenario?: string;
+  /** `--no-check`: with --scenario, skip its checks. */
+  noCheck?: boolean;
 }
 
 export function parseLabArgs(argv: readonly string[]): LabArgs {
@@ -35,7 +43,9 @@ export function parseLabArgs(argv: readonly string[]): LabArgs {
       const v = value();
       if (v !== 'name' && v !== 'nginx') throw new UsageError(`lab: illegal --servers '${v}' (name or nginx)`);
       out.servers = v;
-    } else throw new UsageError(`lab: unknown option '${arg}'`);
+    } else if (name === '--scenario' && verb === 'up') out.scenario = value();
+    else if (name === '--no-check' && verb === 'up' && inline === undefined) out.noCheck = true;
+    else throw new UsageError(`lab: unknown option '${arg}'`);
   }
   return out;
 }
@@ -49,8 +59,16 @@ export async function labCommand(argv: string[]): Promise<number> {
       log(LAB_USAGE);
       return 0;
     }
+    if (args.noCheck && !args.scenario) throw new UsageError('lab: --no-check needs --scenario');
     if (args.action === 'down') {
-      await labDown(args.prefix, { log });
+      // Also removes the pinned data plane a scenario left in /sys/fs/bpf/P-dir.
+      await scenarioDown(args.prefix, { log });
+      return 0;
+    }
+    if (args.scenario) {
+      const { lab } = await scenarioUp({ name: args.scenario, prefix: args.prefix, servers: args.servers, check: !args.noCheck, log });
+      for (const h of lab.hosts) log(`${h.role} ${h.netns} ${h.ifaces.map((i) => `${i.ifname} ${i.ipv4} ${i.ipv6}`).join(', ')}`);
+      log(`director's data plane: nsenter --net=/run/netns/${lab.director.netns} lvs-xdp --pin-dir ${lab.pinDir} -Ln`);
       return 0;
     }
     const info = await labUp({ prefix: args.prefix, servers: args.servers, log });

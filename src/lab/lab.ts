@@ -80,7 +80,8 @@ export async function labDown(prefix: string = DEFAULT_PREFIX, opts: LabDownOpti
 
 const netnsExists = (ns: string): boolean => existsSync(netnsPath(ns));
 
-async function execute(step: LabStep, log: (line: string) => void): Promise<void> {
+/** Carries out one step (also for scenario-run.ts, which builds its own plan). */
+export async function execute(step: LabStep, log: (line: string) => void): Promise<void> {
   switch (step.kind) {
     case 'exec': {
       const [cmd, ...args] = step.argv;
@@ -101,7 +102,7 @@ async function execute(step: LabStep, log: (line: string) => void): Promise<void
       if (netnsExists(step.netns)) run('ip', ['netns', 'del', step.netns]);
       return;
     case 'realserver-up':
-      realserverUp({ netns: step.netns, vips: step.vips, mode: 'dr' });
+      realserverUp({ netns: step.netns, vips: step.vips, mode: step.mode ?? 'dr' });
       return;
     case 'realserver-down':
       if (netnsExists(step.netns)) realserverDown({ netns: step.netns });

@@ -10,8 +10,8 @@ export type LabStep =
   | { kind: 'rmdir'; path: string }
   /** `ip netns del`, skipped when the namespace is already gone. */
   | { kind: 'netns-del'; netns: string }
-  /** The DR real-server setup of src/realserver, applied inside `netns`. */
-  | { kind: 'realserver-up'; netns: string; vips: string[] }
+  /** The real-server setup of src/realserver, applied inside `netns` (mode: dr when absent). */
+  | { kind: 'realserver-up'; netns: string; vips: string[]; mode?: 'dr' | 'tun' }
   | { kind: 'realserver-down'; netns: string }
   | { kind: 'server-start'; netns: string; name: string; server: ServerKind; httpPort: number; udpPort: number; runDir: string }
   /** Stops whatever server of `name` has a pid file in runDir (name server or nginx). */
@@ -68,7 +68,7 @@ export function labUpPlan(opts: LabPlanOptions = {}): LabStep[] {
 }
 
 /** veth pair from the switch to the host; the host end is created directly in its namespace. */
-function wireHost(info: LabInfo, h: LabHost, napiObject: string): LabStep[] {
+export function wireHost(info: LabInfo, h: LabHost, napiObject: string): LabStep[] {
   const sw = info.switchNetns;
   return [
     exec(sw, ['ip', 'link', 'add', h.switchPort, 'type', 'veth', 'peer', 'name', h.ifname, 'netns', h.netns]),
@@ -81,7 +81,7 @@ function wireHost(info: LabInfo, h: LabHost, napiObject: string): LabStep[] {
   ];
 }
 
-function configureHost(info: LabInfo, topo: Topology, h: LabHost): LabStep[] {
+export function configureHost(info: LabInfo, topo: Topology, h: LabHost): LabStep[] {
   const dev = h.ifname;
   const steps: LabStep[] = [
     exec(h.netns, [
@@ -144,7 +144,7 @@ export function describeStep(s: LabStep): string {
     case 'netns-del':
       return `ip netns del ${s.netns}`;
     case 'realserver-up':
-      return `[${s.netns}] lvs-xdp realserver up ${s.vips.map((v) => `--vip ${v}`).join(' ')} --mode dr`;
+      return `[${s.netns}] lvs-xdp realserver up ${s.vips.map((v) => `--vip ${v}`).join(' ')} --mode ${s.mode ?? 'dr'}`;
     case 'realserver-down':
       return `[${s.netns}] lvs-xdp realserver down`;
     case 'server-start':
