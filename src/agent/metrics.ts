@@ -6,7 +6,7 @@
 // local_port, proto, remote_address, remote_port (label names sorted, as the
 // Go client prints them). lvs_xdp_* families add what IPVS never exposed.
 import type { ListedService } from '../ipvsadm/format-list.js';
-import type { Stats } from '../model/types.js';
+import { addStats, zeroStats, type Stats } from '../model/types.js';
 
 export interface MetricsInput {
   services: ListedService[];
@@ -31,15 +31,7 @@ function family(out: string[], name: string, type: 'counter' | 'gauge', help: st
 }
 
 function total(services: ListedService[]): Stats {
-  const t: Stats = { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n };
-  for (const s of services) {
-    t.conns += s.stats.conns;
-    t.inPkts += s.stats.inPkts;
-    t.outPkts += s.stats.outPkts;
-    t.inBytes += s.stats.inBytes;
-    t.outBytes += s.stats.outBytes;
-  }
-  return t;
+  return services.reduce((t, s) => addStats(t, s.stats), zeroStats());
 }
 
 /** Verdict counters are named pass_*, drop_* or a plain forwarding verdict (tx, redirect). */

@@ -20,17 +20,15 @@
 // - an agent restart resumes: an entry still fresh and owned by the same object is
 //   taken over with a warm start (the first step sets the average to the measured
 //   rate), so rates do not fall to 0 and ramp up again.
-import type { Stats } from '../model/types.js';
+import { addStats, zeroStats, type Stats } from '../model/types.js';
 import type { Rates } from '../ipvsadm/format-list.js';
 import { RateEstimator } from './estimator.js';
 import { Dataplane } from '../bpf/dataplane.js';
 import type { PinPaths } from '../bpf/pins.js';
-import { readCounters, readServices } from '../bpf/state.js';
-import { readDests } from '../bpf/sched-dests.js';
-import { familyOf, wordsToAddr } from '../bpf/addr.js';
+import { readCounters, readReals, readServices } from '../bpf/state.js';
 import { u32Key, type BpfMap } from '../bpf/map.js';
 import { decode, encode } from '../bpf/codec.js';
-import { lb_limits, lb_rate, lb_rates_limits, lb_real, lb_real_flags } from '../bpf/generated/layout.js';
+import { lb_limits, lb_rate, lb_rates_limits } from '../bpf/generated/layout.js';
 import type { DpState, RealEntry, SvcEntry } from '../plan/state.js';
 
 export const RATES_PERIOD_MS = lb_rates_limits.LB_RATES_PERIOD_MS;
@@ -80,15 +78,7 @@ export interface RateEntry {
 export const ZERO_RATES: Rates = { cps: 0, inpps: 0, outpps: 0, inbps: 0, outbps: 0 };
 
 function sumStats(list: Stats[]): Stats {
-  const t: Stats = { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n };
-  for (const s of list) {
-    t.conns += s.conns;
-    t.inPkts += s.inPkts;
-    t.outPkts += s.outPkts;
-    t.inBytes += s.inBytes;
-    t.outBytes += s.outBytes;
-  }
-  return t;
+  return list.reduce(addStats, zeroStats());
 }
 
 /** Services, reals and the total of a data plane state, with their counters. */
@@ -211,20 +201,7 @@ export function entryOf(v: Buffer): RateEntry {
  */
 export function readServicesAndReals(dp: Dataplane): DpState {
   const services = readServices(dp);
-  const reals: RealEntry[] = [];
-  for (const s of services) {
-    for (const id of readDests(dp, s).ids) {
-      const v = dp.maps.lb_reals.lookup(u32Key(id));
-      if (!v) continue;
-      const r = decode(lb_real, v);
-      if (!(r.flags & lb_real_flags.LB_REAL_F_USED) || r.svc_id !== s.id) continue;
-      reals.push({
-        id, svcId: s.id, addr: wordsToAddr(r.addr, familyOf(r.family)), port: r.port, forward: 'dr', weight: r.weight,
-        flags: r.flags, upperThreshold: r.u_threshold, lowerThreshold: r.l_threshold, seq: r.seq,
-      });
-    }
-  }
-  return { services, reals };
+  return { services, reals: readReals(dp, services) };
 }
 
 /** One round against an open data plane: read services, reals and counters, estimate, write. */

@@ -1,5 +1,5 @@
 // Reads the configuration and the counters out of the pinned maps.
-import type { Protocol, Stats } from '../model/types.js';
+import { addStats, zeroStats, type Protocol, type Stats } from '../model/types.js';
 import { decode } from './codec.js';
 import { lb_counters, lb_fwd, lb_meta, lb_real, lb_real_flags, lb_svc, lb_svc_key } from './generated/layout.js';
 import { familyOf, wordsToAddr } from './addr.js';
@@ -60,7 +60,9 @@ export function readServices(dp: Dataplane): SvcEntry[] {
   return out;
 }
 
-function realEntryOf(id: number, v: Buffer): RealEntry {
+/** A destination slot of lb_reals, or undefined when the slot is free. */
+export function realEntryOf(id: number, v: Buffer | undefined): RealEntry | undefined {
+  if (!v || !(v.readUInt32LE(lb_real.fields.flags.offset) & lb_real_flags.LB_REAL_F_USED)) return undefined;
   const r = decode(lb_real, v);
   return {
     id,
@@ -89,10 +91,8 @@ export function readReals(dp: Dataplane, services: SvcEntry[]): RealEntry[] {
   for (const s of services) {
     for (const id of readDests(dp, s).ids) {
       if (seen.has(id)) continue;
-      const v = dp.maps.lb_reals.lookup(u32Key(id));
-      if (!v || !(v.readUInt32LE(lb_real.fields.flags.offset) & lb_real_flags.LB_REAL_F_USED)) continue;
-      const r = realEntryOf(id, v);
-      if (r.svcId !== s.id) continue;
+      const r = realEntryOf(id, dp.maps.lb_reals.lookup(u32Key(id)));
+      if (!r || r.svcId !== s.id) continue;
       seen.add(id);
       out.push(r);
     }
@@ -114,15 +114,11 @@ export function readState(dp: Dataplane): DpState {
 /** Sums a per-CPU lb_counters entry into IPVS's stats. */
 export function readCounters(map: BpfMap, id: number): Stats {
   const v = map.lookup(u32Key(id));
-  const s: Stats = { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n };
+  const s = zeroStats();
   if (!v) return s;
   for (const slot of map.slots(v)) {
     const c = decode(lb_counters, slot);
-    s.conns += c.conns;
-    s.inPkts += c.inpkts;
-    s.outPkts += c.outpkts;
-    s.inBytes += c.inbytes;
-    s.outBytes += c.outbytes;
+    addStats(s, { conns: c.conns, inPkts: c.inpkts, outPkts: c.outpkts, inBytes: c.inbytes, outBytes: c.outbytes });
   }
   return s;
 }

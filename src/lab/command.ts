@@ -1,5 +1,6 @@
 // CLI entry of `lvs-xdp lab up|down`; src/cli/ dispatches here.
-import { LvsError, UsageError } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
+import { exitStatusOf } from '../util/report.js';
 import { labUp } from './lab.js';
 import type { ServerKind } from './plan.js';
 import { DEFAULT_PREFIX } from './topology.js';
@@ -53,7 +54,7 @@ export function parseLabArgs(argv: readonly string[]): LabArgs {
 /** Runs the command; returns the exit status. Typed errors become one line on stderr. */
 export async function labCommand(argv: string[]): Promise<number> {
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
-  try {
+  return exitStatusOf(async () => {
     const args = parseLabArgs(argv);
     if (args.action === 'help') {
       log(LAB_USAGE);
@@ -76,11 +77,5 @@ export async function labCommand(argv: string[]): Promise<number> {
     log(`director ${info.director.netns} DIP ${info.director.ipv4} ${info.director.ipv6} VIP ${info.vip4} ${info.vip6}`);
     for (const rs of info.reals) log(`real ${rs.netns} ${rs.ipv4} ${rs.ipv6}`);
     return 0;
-  } catch (err) {
-    if (err instanceof LvsError) {
-      process.stderr.write(`${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
+  });
 }

@@ -73,6 +73,16 @@ export function zeroStats(): Stats {
   return { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n };
 }
 
+/** Adds b into a (IPVS's counters are sums over CPUs, services, reals). */
+export function addStats(a: Stats, b: Stats): Stats {
+  a.conns += b.conns;
+  a.inPkts += b.inPkts;
+  a.outPkts += b.outPkts;
+  a.inBytes += b.inBytes;
+  a.outBytes += b.outBytes;
+  return a;
+}
+
 /** A service with its reals, as listed. */
 export interface ServiceView {
   service: Service;

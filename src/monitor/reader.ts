@@ -4,12 +4,9 @@
 // switches its generation) or a known real changed in place, and the scan stops at
 // the first long run of unused ids (ids are given lowest-free first).
 import { Dataplane } from '../bpf/dataplane.js';
-import { decode } from '../bpf/codec.js';
-import { lb_real, lb_real_flags } from '../bpf/generated/layout.js';
-import { familyOf, wordsToAddr } from '../bpf/addr.js';
 import { u32Key } from '../bpf/map.js';
 import { attachedInterfaces, xdpInfo } from '../bpf/link.js';
-import { forwardOf, readCounters, readGlobalStats, readMeta, readServices } from '../bpf/state.js';
+import { readCounters, readGlobalStats, readMeta, readServices, realEntryOf } from '../bpf/state.js';
 import type { PinPaths } from '../bpf/pins.js';
 import type { RealEntry, SvcEntry } from '../plan/state.js';
 import type { Stats } from '../model/types.js';
@@ -123,20 +120,7 @@ export class MapReader implements SampleReader {
   }
 
   private decodeReal(id: number, v: Buffer | undefined): RealEntry | undefined {
-    if (!v || !(v.readUInt32LE(lb_real.fields.flags.offset) & lb_real_flags.LB_REAL_F_USED)) return undefined;
-    const r = decode(lb_real, v);
-    return {
-      id,
-      svcId: r.svc_id,
-      addr: wordsToAddr(r.addr, familyOf(r.family)),
-      port: r.port,
-      forward: forwardOf(r.fwd),
-      weight: r.weight,
-      flags: r.flags,
-      upperThreshold: r.u_threshold,
-      lowerThreshold: r.l_threshold,
-      seq: r.seq,
-    };
+    return realEntryOf(id, v);
   }
 
   /** One lookup per known real: catches edits that did not switch a table. */

@@ -1,12 +1,12 @@
 // CLI entry of `lvs-xdp realserver …`; src/cli/ dispatches here.
-import { LvsError } from '../util/errors.js';
+import { exitStatusOf } from '../util/report.js';
 import { realserverDown, realserverUp } from './apply.js';
 import { parseRealserverArgs, REALSERVER_USAGE } from './args.js';
 import { parseVip } from './plan.js';
 
 /** Runs the command; returns the exit status. Typed errors become one line on stderr. */
 export async function realserverCommand(argv: string[]): Promise<number> {
-  try {
+  return exitStatusOf(async () => {
     const args = parseRealserverArgs(argv);
     if (args.action === 'help') {
       process.stdout.write(REALSERVER_USAGE + '\n');
@@ -18,11 +18,5 @@ export async function realserverCommand(argv: string[]): Promise<number> {
     if (args.action === 'up') realserverUp({ ...common, vips: args.vips });
     else realserverDown({ ...common, vips: args.vips.length ? args.vips : undefined });
     return 0;
-  } catch (err) {
-    if (err instanceof LvsError) {
-      process.stderr.write(`${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
+  });
 }

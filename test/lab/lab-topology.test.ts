@@ -2,28 +2,17 @@
 // director's kernel owns the VIP, the real servers hold it silently (DR setup), and
 // labDown leaves nothing behind. Needs root and network namespaces.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { labDown, labUp, listNetns, type LabInfo } from '../../src/lab/lab.js';
 import { patternBytes } from '../../src/lab/name-server.js';
 import { isAlive, readPid } from '../../src/lab/process.js';
 import { DEFAULT_STATE_DIR, netnsKey } from '../../src/realserver/apply.js';
 import { labInfo } from '../../src/lab/topology.js';
 import { inNetns } from '../../src/util/exec.js';
+import { labUnavailable } from './fixture.js';
 
 const PREFIX = 'lxt1';
-
-function labUnavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not root';
-  try {
-    mkdirSync('/run/netns', { recursive: true });
-    execFileSync('nsenter', ['--version'], { stdio: 'ignore', timeout: 5_000 });
-  } catch (err) {
-    return `no network namespaces here (${(err as Error).message})`;
-  }
-  return undefined;
-}
 
 const why = labUnavailable();
 if (why) console.warn(`lab-topology: skipped: ${why}`);
