@@ -5,7 +5,8 @@
 // which the server called NAME answers after MS ms (a slow real server).
 // UDP on [::]:UDP_PORT (dual stack): answers "rs1 <payload>".
 // The ready file is written once both sockets listen, so the starter need not guess.
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
+import { networkInterfaces } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
@@ -101,23 +102,55 @@ export async function startNameServer(opts: NameServerOptions): Promise<() => Pr
     http.listen({ port: opts.port, host: '::', ipv6Only: false }, resolve);
   });
 
-  const udp = opts.udpPort === undefined ? undefined : createSocket({ type: 'udp6', ipv6Only: false });
-  if (udp) {
-    udp.on('message', (msg, rinfo) => {
-      udp.send(Buffer.concat([Buffer.from(`${opts.name} `), msg]), rinfo.port, rinfo.address);
+  // UDP has no connection to answer on: a socket bound to the wildcard replies from
+  // whatever source the kernel picks, which for a DR/TUN real server is its own
+  // address, not the VIP the client asked, and the client drops the answer. So there is
+  // one socket per local address (the VIPs on lo included), each answering from its own
+  // address; addresses added later (a VIP set up after the server) are picked up every
+  // half second, and a wildcard socket (SO_REUSEADDR: the kernel prefers the specific
+  // ones) answers in between.
+  const udps = new Map<string, Socket>();
+  const bindUdp = async (address: string, family: 'udp4' | 'udp6'): Promise<void> => {
+    const sock = createSocket({ type: family, reuseAddr: true, ipv6Only: address === '::' ? false : undefined });
+    sock.on('message', (msg, rinfo) => {
+      sock.send(Buffer.concat([Buffer.from(`${opts.name} `), msg]), rinfo.port, rinfo.address);
     });
     await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(opts.udpPort, '::', resolve);
+      sock.once('error', reject);
+      sock.bind(opts.udpPort, address, () => {
+        sock.off('error', reject);
+        resolve();
+      });
     });
+    udps.set(address, sock);
+  };
+  let rescan: NodeJS.Timeout | undefined;
+  if (opts.udpPort !== undefined) {
+    await bindUdp('::', 'udp6');
+    const scan = async (): Promise<void> => {
+      for (const a of localAddresses()) {
+        if (!udps.has(a.address)) await bindUdp(a.address, a.family === 'IPv6' ? 'udp6' : 'udp4').catch(() => undefined);
+      }
+    };
+    await scan();
+    rescan = setInterval(() => void scan(), 500);
+    rescan.unref();
   }
   if (opts.readyFile) writeFileSync(opts.readyFile, `${process.pid}\n`);
 
   return async () => {
-    udp?.close();
+    if (rescan) clearInterval(rescan);
+    for (const u of udps.values()) u.close();
     http.closeAllConnections();
     await new Promise<void>((resolve) => http.close(() => resolve()));
   };
+}
+
+/** Every address of this host but IPv6 link-local ones (which need a scope to bind). */
+function localAddresses(): Array<{ address: string; family: string }> {
+  return Object.values(networkInterfaces())
+    .flatMap((l) => l ?? [])
+    .filter((a) => !(a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80')));
 }
 
 async function main(): Promise<void> {
