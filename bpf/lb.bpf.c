@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lb.bpf.c — the director: parse → service → connection → schedule → forward.
+ * lb.bpf.c — the director: parse → connection → (miss: service → schedule) → forward.
  * Entry and dispatch only; each step lives in its own header under include/.
+ * The connection is looked up first, as IPVS's ip_vs_in() does: a live entry needs no
+ * service lookup (conntrack.h, conn_hit), which keeps the hot path to one hash lookup.
  *
  * Rules for what is not ours (each counted in lb_stats, see enum lb_stat):
  *  - not IPv4/IPv6, not TCP/UDP, IPv4 fragments, IPv6 extension headers, and
@@ -35,6 +37,7 @@ int lb_xdp(struct xdp_md *ctx)
 	struct lb_real *r = 0;
 	struct pkt p = {};
 	struct lb_svc *svc;
+	struct lb_conn *ce;
 	int ethertype, l3, is_new = 0;
 	__s64 rid;
 	__u64 now;
@@ -74,6 +77,24 @@ int lb_xdp(struct xdp_md *ctx)
 			return v;
 	}
 
+	/* Conntrack hit: the hot path, no service lookup (conntrack.h, conn_hit) */
+	ce = bpf_map_lookup_elem(&lb_conns, &p.key);
+	if (ce) {
+		r = conn_hit(ce);
+		if (__builtin_expect(r != 0, 1)) {
+			if (!l4_header_ok(&p, end))
+				return drop(LB_STAT_DROP_MALFORMED);
+			if (p.key.family == LB_AF_INET && !ipv4_csum_ok(ctx, p.l3, end))
+				return drop(LB_STAT_DROP_MALFORMED);
+			now = bpf_ktime_get_coarse_ns();
+			conn_touch(ce, &p, now);
+			rid = ce->real_id;
+			count_in(ce->svc_id, &lb_svc_stats, p.l3_len, 0);
+			count_in((__u32)rid, &lb_real_stats, p.l3_len, 0);
+			return forward(ctx, &p, (__u32)rid, r, now);
+		}
+	}
+
 	/* (VIP, port, proto), else the VIP's persistent port-0 service (persist.h) */
 	svc = svc_lookup(&p.key, &svc_port);
 	if (!svc)
@@ -85,7 +106,7 @@ int lb_xdp(struct xdp_md *ctx)
 		return drop(LB_STAT_DROP_MALFORMED);
 
 	now = bpf_ktime_get_coarse_ns();
-	rid = conn_real(&p, svc, svc_port, now, &r, &is_new);
+	rid = conn_real(&p, ce, svc, svc_port, now, &r, &is_new);
 	if (rid < 0) {
 		if (rid == -LB_STAT_PASS_TCP_NO_CONN)
 			return pass(LB_STAT_PASS_TCP_NO_CONN);

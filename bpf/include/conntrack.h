@@ -285,27 +285,27 @@ static __always_inline int conn_table_insert(struct lb_conn_key *k, struct lb_co
 }
 
 /* A new connection: counted inactive (IPVS binds with INACTIVE), then its first
- * packet runs through the state table as in IPVS. */
+ * packet runs through the state table as in IPVS. Both are done before the insert
+ * (same flags, state and counts as binding inactive and then moving the entry, but
+ * one map operation and one atomic instead of insert + lookup + state change). */
 static __always_inline int conn_insert(struct pkt *p, __u32 svc_id, __u32 real_id, struct lb_real *r,
 				       __u64 now, __u8 flags)
 {
+	__u8 ns = conn_next_state(p, LB_TCP_NONE, r->fwd);
+	int est = ns == LB_TCP_ESTABLISHED;
 	struct lb_conn c = {
 		.last_seen_ns = now,
 		.real_id = real_id,
 		.svc_id = svc_id,
 		.real_seq = r->seq,
-		.state = LB_TCP_NONE,
-		.flags = flags | LB_CONN_F_INACTIVE,
+		.state = ns,
+		.flags = flags | (est ? 0 : LB_CONN_F_INACTIVE),
 		.fwd = r->fwd,
 	};
-	struct lb_conn *e;
 
 	if (conn_table_insert(&p->key, &c) != 0)
 		return -1;
-	real_conns_add(real_id, 0, 1, 0);
-	e = bpf_map_lookup_elem(&lb_conns, &p->key);
-	if (e)
-		conn_set_state(e, conn_next_state(p, LB_TCP_NONE, r->fwd));
+	real_conns_add(real_id, est, !est, 0);
 	return 0;
 }
 
@@ -323,21 +323,59 @@ static __always_inline void conn_peer_key(struct lb_conn *c, struct lb_conn_key 
 
 #include "persist.h"
 
+/*
+ * The hot path's entry refresh (conntrack hit). Writes the shared entry only when
+ * something changed: the state (and with it, maybe, the counts) on a transition,
+ * last_seen_ns once per coarse-clock tick. Same result as conn_set_state() plus the
+ * store every packet, without dirtying the entry's cache line on every CPU that
+ * forwards the flow. For client-side connection entries (not TEMPLATE/REVERSE),
+ * whose INACTIVE flag always says state != ESTABLISHED.
+ */
+static __always_inline void conn_touch(struct lb_conn *c, struct pkt *p, __u64 now)
+{
+	__u8 ns = conn_next_state(p, c->state, c->fwd);
+	int inactive = (c->flags & LB_CONN_F_INACTIVE) != 0;
+
+	if (__builtin_expect(ns != c->state || inactive != (ns != LB_TCP_ESTABLISHED), 0))
+		conn_set_state(c, ns);
+	if (c->last_seen_ns != now)
+		c->last_seen_ns = now;
+}
+
+/*
+ * Conntrack first, as IPVS's ip_vs_in() (conn_in_get before any service lookup):
+ * the entry of this packet's 5-tuple if it is a live client-side connection (its
+ * real still the one it was scheduled to, and still a destination of the entry's
+ * service), and then its real; else NULL, and the caller goes the full way
+ * (service lookup, conn_real()). The entry's key holds the service's VIP, port and
+ * protocol, so a live entry whose real belongs to its service is a packet for that
+ * service: the service lookup would only confirm it.
+ */
+static __always_inline struct lb_real *conn_hit(struct lb_conn *c)
+{
+	struct lb_real *r;
+
+	if (c->flags & (LB_CONN_F_TEMPLATE | LB_CONN_F_REVERSE))
+		return 0;
+	r = conn_real_alive(c);
+	if (!r || r->svc_id != c->svc_id)
+		return 0;
+	return r;
+}
+
 /* Connection of this packet: existing, or a new one scheduled now. svc_port is the
  * matched service's port (0 for a port-0 persistent service). Returns the real id,
  * or a negative lb_stat (negated) saying why there is none. */
-static __always_inline __s64 conn_real(struct pkt *p, struct lb_svc *svc, __be16 svc_port, __u64 now,
-				       struct lb_real **out, int *is_new)
+static __always_inline __s64 conn_real(struct pkt *p, struct lb_conn *c, struct lb_svc *svc, __be16 svc_port,
+				       __u64 now, struct lb_real **out, int *is_new)
 {
-	struct lb_conn *c = bpf_map_lookup_elem(&lb_conns, &p->key);
 	struct lb_real *r;
 	__s64 rid;
 
 	if (c) {
 		r = conn_real_alive(c);
 		if (r && c->svc_id == svc->id && !(c->flags & (LB_CONN_F_TEMPLATE | LB_CONN_F_REVERSE))) {
-			conn_set_state(c, conn_next_state(p, c->state, c->fwd));
-			c->last_seen_ns = now;
+			conn_touch(c, p, now);
 			*out = r;
 			return c->real_id;
 		}

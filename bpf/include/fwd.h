@@ -67,8 +67,11 @@ static __always_inline int forward(struct xdp_md *ctx, struct pkt *p, __u32 real
  * Call with the ports parsed. */
 static __always_inline int fwd_reply_hook(struct xdp_md *ctx, struct pkt *p)
 {
-	struct fwd_scratch *sc = scratch();
+	struct fwd_scratch *sc;
 
+	if (__builtin_expect(!nat_replies_on(), 1))
+		return -1;
+	sc = scratch();
 	if (!sc || !nat_reply_match(p, &sc->k2))
 		return -1;
 	return fwd_finish(ctx, nat_reply(ctx, p, &sc->k2));
@@ -121,6 +124,9 @@ static __always_inline int icmp_to_client(struct xdp_md *ctx, struct pkt *p, str
 		return -1;
 	rc->last_seen_ns = now;
 	lb_count(LB_STAT_ICMP_FWD);
+	/* IPVS counts it as the connection's outgoing traffic (ip_vs_out_icmp) */
+	count_out(rc->svc_id, &lb_svc_stats, p->l3_len);
+	count_out(rc->real_id, &lb_real_stats, p->l3_len);
 	return xmit_to(ctx, sc->nh.ifindex, sc->nh.dmac, sc->nh.smac);
 }
 
@@ -164,6 +170,9 @@ static __always_inline int icmp_to_real(struct xdp_md *ctx, struct pkt *p, struc
 	if (icmp_rewrite(ctx, p, &sc->e, n) < 0)
 		return drop(LB_STAT_DROP_MALFORMED);
 	lb_count(LB_STAT_ICMP_FWD);
+	/* IPVS counts it as the connection's incoming traffic (ip_vs_in_icmp) */
+	count_in(cc->svc_id, &lb_svc_stats, p->l3_len, 0);
+	count_in(real_id, &lb_real_stats, p->l3_len, 0);
 	return xmit_to(ctx, nh->ifindex, nh->dmac, nh->smac);
 }
 
@@ -216,10 +225,18 @@ static __always_inline int fwd_icmp_hook(struct xdp_md *ctx, struct pkt *p, stru
 	r = bpf_map_lookup_elem(&lb_reals, &rid);
 	if (!r)
 		return -1;
-	lb_count(LB_STAT_ICMP_FWD);
 	if (r->fwd == LB_FWD_TUN)
-		return fwd_finish(ctx, fwd_tun(ctx, p, rid, r, bpf_ktime_get_coarse_ns()));
-	return fwd_dr(ctx, rid, r, 0, bpf_ktime_get_coarse_ns());
+		v = fwd_finish(ctx, fwd_tun(ctx, p, rid, r, bpf_ktime_get_coarse_ns()));
+	else
+		v = fwd_dr(ctx, rid, r, 0, bpf_ktime_get_coarse_ns());
+	/* ICMP_FWD is an event on top of the verdict: only for errors that did leave. IPVS
+	 * counts them as the connection's incoming traffic (ip_vs_in_icmp). */
+	if (v == XDP_TX || v == XDP_REDIRECT) {
+		lb_count(LB_STAT_ICMP_FWD);
+		count_in(r->svc_id, &lb_svc_stats, p->l3_len, 0);
+		count_in(rid, &lb_real_stats, p->l3_len, 0);
+	}
+	return v;
 }
 
 #endif /* LB_FWD_H */

@@ -342,21 +342,30 @@ static __noinline int fwd_nat(struct xdp_md *ctx, struct pkt *p, __u32 real_id, 
 	return xmit_to(ctx, nh->ifindex, nh->dmac, nh->smac);
 }
 
+/* Whether replies are looked for at all: the control plane sets the switch when a
+ * NAT or FULLNAT real is added, so a DR/TUN-only director pays one array load. */
+static __always_inline int nat_replies_on(void)
+{
+	struct lb_fwd_conf *conf;
+	__u32 zero = 0;
+
+	conf = bpf_map_lookup_elem(&lb_fwd_conf, &zero);
+	return conf && (conf->flags & LB_FWD_CONF_REPLIES);
+}
+
 /*
  * Whether the packet is a NAT/FULLNAT reply (real → client) of a live pair: 1 and
  * the reverse entry's key in *rk, or 0 (the caller goes on with the service
  * lookup). Changes no packet byte, so the caller's packet pointers stay valid.
+ * Call only when nat_replies_on().
  */
 static __always_inline int nat_reply_match(struct pkt *p, struct lb_conn_key *rk)
 {
 	struct fwd_scratch *sc = scratch();
 	struct lb_conn_key *ck;
 	struct lb_conn *rc, *cc;
-	struct lb_fwd_conf *conf;
-	__u32 zero = 0;
 
-	conf = bpf_map_lookup_elem(&lb_fwd_conf, &zero);
-	if (!conf || !(conf->flags & LB_FWD_CONF_REPLIES) || !sc)
+	if (!sc)
 		return 0;
 	ck = &sc->k1;
 	__builtin_memset(rk, 0, sizeof(*rk));

@@ -154,11 +154,9 @@ maybe('ICMP for DR and TUN, NAT/FULLNAT replies too big (BPF_PROG_TEST_RUN)', ()
     expect(r.delta).toEqual({ LB_STAT_TX: 1, LB_STAT_ICMP_FWD: 1 });
   });
 
-  // BUG (bpf/include/fwd.h, fwd_icmp_hook): LB_STAT_ICMP_FWD is counted before fwd_tun()
-  // runs, so an error that fwd_tun() then drops (too big, no next hop, …) is counted as
-  // forwarded and as dropped — two verdicts for one packet (README: exactly one). Fails
-  // (test.failing) until the count moves after a successful fwd_tun()/fwd_dr().
-  test.failing('TUN: an error too big for the tunnel is dropped, never answered with ICMP (one verdict counted)', () => {
+  // LB_STAT_ICMP_FWD is counted only for an error that did leave: one that fwd_tun()
+  // drops (too big, no next hop, …) counts only its drop.
+  test('TUN: an error too big for the tunnel is dropped, never answered with ICMP (one verdict counted)', () => {
     open({ ip: { v: 4, src: CIP4, dst: '192.0.2.71' }, l4: syn(44103, 80) });
     const reply = l3Of(packet({ ip: { v: 4, src: '192.0.2.71', dst: CIP4, ttl: 63, df: true, id: 0 }, l4: { ...synack(80, 44103), flags: TCP.ACK }, payload: Buffer.alloc(1440, 0x5a) }));
     const err = ipv4({ src: HOP4, dst: '192.0.2.71', protocol: 1, ttl: 250, tos: 0xc0, id: 7, df: true }, icmp4(3, 1, Buffer.alloc(4), reply));
@@ -257,10 +255,9 @@ maybe('ICMP for DR and TUN, NAT/FULLNAT replies too big (BPF_PROG_TEST_RUN)', ()
     expect(r.delta).toEqual({ LB_STAT_TX: 1, LB_STAT_ICMP_TOO_BIG: 1 });
   });
 
-  // DIFFERENCE from IPVS, not documented: ip_vs_in_icmp() counts a forwarded ICMP error
-  // in the connection's InPkts/InBytes (ip_vs_in_stats); fwd_icmp_hook() counts only
-  // LB_STAT_ICMP_FWD. Fails (test.failing) until counted or documented as a difference.
-  test.failing('DR/TUN errors count as the connection real\'s incoming traffic (IPVS: ip_vs_in_stats in ip_vs_in_icmp)', () => {
+  // As ip_vs_in_icmp() (ip_vs_in_stats): a forwarded ICMP error is the connection's
+  // incoming traffic, counted in its real's and service's InPkts/InBytes.
+  test('DR/TUN errors count as the connection real\'s incoming traffic (IPVS: ip_vs_in_stats in ip_vs_in_icmp)', () => {
     open({ ip: { v: 4, src: CIP4, dst: '192.0.2.70' }, l4: syn(44400, 80) });
     const before = realCounters(t!.dp, ids.dr4!);
     const reply = l3Of(packet({ ip: { v: 4, src: '192.0.2.70', dst: CIP4, ttl: 63 }, l4: synack(80, 44400) }));
