@@ -17,9 +17,10 @@ import { readGlobalStats, readState } from '../src/bpf/state.js';
 import { applyOps } from '../src/bpf/apply.js';
 import { BpfMap, u32Key } from '../src/bpf/map.js';
 import { planAddReal, planAddService } from '../src/plan/plan.js';
+import { planAddLaddr } from '../src/plan/laddr.js';
 import { lb_stat } from '../src/bpf/generated/layout.js';
 import { directorObject, repoRoot } from '../src/util/paths.js';
-import type { Real, Service } from '../src/model/types.js';
+import type { ForwardMethod, Real, Service } from '../src/model/types.js';
 
 class BenchError extends Error {}
 
@@ -31,6 +32,11 @@ const CONN_SIZE = 1 << 21;     // room for 1M flows without LRU eviction
 const FLOWS_1M = 1_000_000;
 const R_TRIVIAL = 10_000_000, R_LB = 5_000_000, R_NEW = 200_000, R_CYCLE = FLOWS_1M;
 const RUNS = 5, RUNS_NEW = 3, XCHECK_N = 20_000;
+/** TUN, NAT, FULLNAT (the rows after the DR ones): their VIPs, FULLNAT's local addresses. */
+const VIP_TUN = '192.0.2.20', VIP_NAT = '192.0.2.30', VIP_FNAT = '192.0.2.40';
+const LIPS = ['192.0.2.5', '192.0.2.6'];
+const ROUTER = '192.0.2.1', ROUTER_MAC = '02:00:00:00:01:01';
+const METHOD_N = 10_000; // packets per timed run, one BPF_PROG_TEST_RUN call each
 const XDP = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3 } as const;
 const verdictName = (v: number) => Object.entries(XDP).find(([, n]) => n === v)?.[0] ?? `verdict ${v}`;
 const SYN = 0x02, ACK = 0x10;
@@ -68,7 +74,7 @@ const ipBytes = (a: string) => Buffer.from(a.split('.').map(Number));
 const macBytes = (m: string) => Buffer.from(m.split(':').map((x) => parseInt(x, 16)));
 
 /** 64-byte Ethernet/IPv4/TCP frame (10 bytes of payload), checksums right. */
-function packet(dmac: string, saddr: string, daddr: string, sport: number, flags: number): Buffer {
+function packet(dmac: string, saddr: string, daddr: string, sport: number, flags: number, dport = 80): Buffer {
   const b = Buffer.alloc(64);
   macBytes(dmac).copy(b, 0);
   macBytes('02:00:00:00:00:01').copy(b, 6);
@@ -77,7 +83,7 @@ function packet(dmac: string, saddr: string, daddr: string, sport: number, flags
   b[22] = 64; b[23] = 6;
   ipBytes(saddr).copy(b, 26); ipBytes(daddr).copy(b, 30);
   b.writeUInt16BE(csum(b.subarray(14, 34)), 24);
-  b.writeUInt16BE(sport, 34); b.writeUInt16BE(80, 36);
+  b.writeUInt16BE(sport, 34); b.writeUInt16BE(dport, 36);
   b.writeUInt32BE(1000, 38); b.writeUInt32BE(flags & ACK ? 1 : 0, 42);
   b[46] = 0x50; b[47] = flags; b.writeUInt16BE(65535, 48);
   const pseudo = Buffer.concat([b.subarray(26, 34), Buffer.from([0, 6, 0, 30])]);
@@ -156,6 +162,27 @@ function configure(dp: Dataplane): void {
     applyOps(dp, planAddReal(readState(dp), svc, real));
   }
 }
+
+/** TUN, NAT and FULLNAT services over the same reals, and a route to the clients (replies). */
+function configureMethods(dp: Dataplane): void {
+  const add = (vip: string, forward: ForwardMethod): Service => {
+    const svc: Service = { protocol: 'tcp', addr: { family: 'inet', ip: vip }, port: 80, scheduler: 'rr', onePacket: false, schedFlags: [] };
+    applyOps(dp, planAddService(readState(dp), svc));
+    for (const r of REALS) {
+      applyOps(dp, planAddReal(readState(dp), svc, { addr: { family: 'inet', ip: r }, port: 80, forward, weight: 1, upperThreshold: 0, lowerThreshold: 0 }));
+    }
+    return svc;
+  };
+  add(VIP_TUN, 'tun');
+  add(VIP_NAT, 'nat');
+  const f = add(VIP_FNAT, 'fullnat');
+  for (const l of LIPS) applyOps(dp, planAddLaddr(readState(dp), f, { family: 'inet', ip: l }));
+  ip('neigh', 'replace', ROUTER, 'lladdr', ROUTER_MAC, 'dev', IF, 'nud', 'permanent');
+  ip('route', 'replace', '203.0.113.0/24', 'via', ROUTER, 'dev', IF);
+}
+
+const ipText = (b: Buffer, off: number) => [...b.subarray(off, off + 4)].join('.');
+const macText = (b: Buffer, off: number) => [...b.subarray(off, off + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
 
 function measureAll(lbFd: number, dp: Dataplane, t: ReturnType<typeof loadTrivial>, ifindex: number, mac: string): Figure[] {
   const figs: Figure[] = [];
@@ -280,8 +307,108 @@ function measureAll(lbFd: number, dp: Dataplane, t: ReturnType<typeof loadTrivia
   add(`conntrack hit, DR (${FLOWS_1M.toLocaleString('en')} flows, each run the next)`,
     { ns: cycHit.ns - cycDrop.ns + drop.ns, runs: cycHit.runs.map((x) => x - cycDrop.ns + drop.ns) }, R_CYCLE,
     `every entry touched once per run: ${cycHit.ns} − ${cycDrop.ns} (stepper) + ${drop.ns} ns`, 2.5);
+
+  // ---- TUN, NAT and FULLNAT (issue #3) ------------------------------------------
+  // These paths rewrite the packet (NAT/FULLNAT addresses and ports, TUN a new outer
+  // header in front), and `repeat` reruns the rewritten buffer: the second run would
+  // not be the path any more. So every figure below is taken one packet per call
+  // (repeat=1: the kernel copies the frame in afresh and times the one run), METHOD_N
+  // calls per timed run, minus trivial XDP_DROP taken the same way, plus the XDP_DROP
+  // figure — like the DR cross-check row. The DR hit is taken this way too, to compare.
+  // Verdict and counters are checked for every timed run as above; the first packet of
+  // each method is checked byte by byte where the method writes.
+  configureMethods(dp);
+  const M = METHOD_N;
+  /** METHOD_N (or pkts.length) calls, one packet each: average ns of the kernel's timing. */
+  const perCall = (what: string, fd: number, pkts: Buffer[], verdict: number, want: Partial<Record<number, number>>, anyCount: number[] = []) => {
+    const before = stats();
+    let sum = 0;
+    for (const p of pkts) {
+      const r = testRun(fd, p, 1, ifindex);
+      if (r.retval !== verdict) throw new BenchError(`${what}: got ${verdictName(r.retval)}, expected ${verdictName(verdict)}`);
+      sum += r.ns;
+    }
+    const after = stats();
+    for (let i = 0; i < lb_stat.LB_STAT__MAX; i++) {
+      if (anyCount.includes(i)) continue; // an event counter (FULLNAT's lport retries), not a verdict
+      const d = Number(after[i]! - before[i]!);
+      const w = (want[i] ?? 0) * pkts.length;
+      if (d !== w) throw new BenchError(`${what}: ${statName(i)} moved by ${d}, expected ${w}`);
+    }
+    return Math.round(sum / pkts.length);
+  };
+  const same = (p: Buffer) => Array.from({ length: M }, () => p);
+  const once = (what: string, p: Buffer, verdict: number, want: Partial<Record<number, number>>) => {
+    const o = Buffer.alloc(256);
+    const before = stats();
+    const r = testRun(lbFd, p, 1, ifindex, o);
+    if (r.retval !== verdict) throw new BenchError(`${what}: got ${verdictName(r.retval)}, expected ${verdictName(verdict)}`);
+    expectStats(what, before, want);
+    return o;
+  };
+  const isReal = (a: string) => REALS.includes(a);
+  const mDrop = series('repeat=1 x one ACK -> XDP_DROP', RUNS_NEW, () => perCall('repeat=1 drop', t.drop, same(vipPkt('203.0.113.7', 40000, ACK)), XDP.DROP, {}));
+  const corrected = (s: { ns: number; runs: number[] }) =>
+    ({ ns: s.ns - mDrop.ns + drop.ns, runs: s.runs.map((x) => x - mDrop.ns + drop.ns) });
+  const how = (s: { ns: number }, what: string) => `${what}; ${M.toLocaleString('en')} calls with repeat=1 per run: ${s.ns} − ${mDrop.ns} (XDP_DROP the same way) + ${drop.ns} ns`;
+  const methodRow = (label: string, s: { ns: number; runs: number[] }, what: string) => add(label, corrected(s), 1, how(s, what));
+
+  // DR, the same way (the entry of the first SYN above)
+  const drHit = series('repeat=1 x hit, DR', RUNS_NEW, () => perCall('hit DR', lbFd, same(vipPkt('203.0.113.7', 40000, ACK)), XDP.TX, { [TX]: 1 }));
+  methodRow('conntrack hit, DR (repeat=1 per packet)', drHit, 'same ACK, to compare with the rows below');
+
+  /** Distinct SYNs to vip for one timed run (flows never seen: base counts up). */
+  let mbase = 0;
+  const freshSyns = (vip: string) => {
+    mbase += M;
+    return Array.from({ length: M }, (_, i) => packet(mac, `203.0.113.${200 + ((mbase + i) >>> 15)}`, vip, 1024 + ((mbase + i) & 0x7fff), SYN));
+  };
+
+  // TUN: IPIP from the director's address to a real, the client's packet inside
+  let o = once('first SYN, TUN', packet(mac, '203.0.113.7', VIP_TUN, 40001, SYN), XDP.TX, { [TX]: 1, [NEW]: 1 });
+  if (o[23] !== 4 || ipText(o, 26) !== '192.0.2.2' || !isReal(ipText(o, 30)) || ipText(o, 50) !== VIP_TUN || macText(o, 0) !== realMac(REALS.indexOf(ipText(o, 30)))) {
+    throw new BenchError(`first SYN, TUN: not IPIP from 192.0.2.2 to a real (${o.subarray(0, 54).toString('hex')})`);
+  }
+  methodRow('conntrack hit, TUN', series('repeat=1 x hit, TUN', RUNS_NEW, () =>
+    perCall('hit TUN', lbFd, same(packet(mac, '203.0.113.7', VIP_TUN, 40001, ACK)), XDP.TX, { [TX]: 1 })), 'same ACK; IPIP encapsulation');
+  methodRow('new connection, TUN', series('repeat=1 x new, TUN', RUNS_NEW, () =>
+    perCall('new TUN', lbFd, freshSyns(VIP_TUN), XDP.TX, { [TX]: 1, [NEW]: 1 })), 'distinct SYNs: schedule + conntrack insert + IPIP');
+
+  // NAT: client -> VIP:80 becomes client -> RIP:80; the reply RIP:80 -> client becomes VIP:80 -> client
+  o = once('first SYN, NAT', packet(mac, '203.0.113.7', VIP_NAT, 40002, SYN), XDP.TX, { [TX]: 1, [NEW]: 1 });
+  const natRip = ipText(o, 30);
+  if (!isReal(natRip) || ipText(o, 26) !== '203.0.113.7' || o.readUInt16BE(36) !== 80) throw new BenchError(`first SYN, NAT: not to a real (${o.subarray(0, 54).toString('hex')})`);
+  const natReply = packet(mac, natRip, '203.0.113.7', 80, ACK, 40002);
+  o = once('first reply, NAT', natReply, XDP.TX, { [TX]: 1, [lb_stat.LB_STAT_REPLY_NAT]: 1 });
+  if (ipText(o, 26) !== VIP_NAT || ipText(o, 30) !== '203.0.113.7' || o[22] !== 63 || macText(o, 0) !== ROUTER_MAC) {
+    throw new BenchError(`first reply, NAT: not VIP -> client via the router, TTL 63 (${o.subarray(0, 54).toString('hex')})`);
+  }
+  methodRow('conntrack hit, NAT client → real', series('repeat=1 x hit, NAT in', RUNS_NEW, () =>
+    perCall('hit NAT in', lbFd, same(packet(mac, '203.0.113.7', VIP_NAT, 40002, ACK)), XDP.TX, { [TX]: 1 })), 'same ACK; destination rewritten');
+  methodRow('conntrack hit, NAT reply real → client', series('repeat=1 x hit, NAT reply', RUNS_NEW, () =>
+    perCall('hit NAT reply', lbFd, same(natReply), XDP.TX, { [TX]: 1, [lb_stat.LB_STAT_REPLY_NAT]: 1 })), 'same reply ACK; reverse entry, source rewritten, FIB to the client');
+  methodRow('new connection, NAT', series('repeat=1 x new, NAT', RUNS_NEW, () =>
+    perCall('new NAT', lbFd, freshSyns(VIP_NAT), XDP.TX, { [TX]: 1, [NEW]: 1 })), 'distinct SYNs: schedule + both entries');
+
+  // FULLNAT: client:cport -> VIP:80 becomes LIP:lport -> RIP:80; the reply the other way
+  o = once('first SYN, FULLNAT', packet(mac, '203.0.113.7', VIP_FNAT, 40003, SYN), XDP.TX, { [TX]: 1, [NEW]: 1 });
+  const fRip = ipText(o, 30), lip = ipText(o, 26), lport = o.readUInt16BE(34);
+  if (!isReal(fRip) || !LIPS.includes(lip)) throw new BenchError(`first SYN, FULLNAT: not LIP -> a real (${o.subarray(0, 54).toString('hex')})`);
+  const fReply = packet(mac, fRip, lip, 80, ACK, lport);
+  o = once('first reply, FULLNAT', fReply, XDP.TX, { [TX]: 1, [lb_stat.LB_STAT_REPLY_NAT]: 1 });
+  if (ipText(o, 26) !== VIP_FNAT || ipText(o, 30) !== '203.0.113.7' || o.readUInt16BE(36) !== 40003) {
+    throw new BenchError(`first reply, FULLNAT: not VIP -> client:40003 (${o.subarray(0, 54).toString('hex')})`);
+  }
+  methodRow('conntrack hit, FULLNAT client → real', series('repeat=1 x hit, FULLNAT in', RUNS_NEW, () =>
+    perCall('hit FULLNAT in', lbFd, same(packet(mac, '203.0.113.7', VIP_FNAT, 40003, ACK)), XDP.TX, { [TX]: 1 })), 'same ACK; both ends rewritten');
+  methodRow('conntrack hit, FULLNAT reply real → client', series('repeat=1 x hit, FULLNAT reply', RUNS_NEW, () =>
+    perCall('hit FULLNAT reply', lbFd, same(fReply), XDP.TX, { [TX]: 1, [lb_stat.LB_STAT_REPLY_NAT]: 1 })), 'same reply ACK; both ends rewritten back');
+  methodRow('new connection, FULLNAT', series('repeat=1 x new, FULLNAT', RUNS_NEW, () =>
+    perCall('new FULLNAT', lbFd, freshSyns(VIP_FNAT), XDP.TX, { [TX]: 1, [NEW]: 1 }, [lb_stat.LB_STAT_LPORT_CONFLICT])),
+    `distinct SYNs: schedule + lport claim (${LIPS.length} LIPs) + both entries`);
   return figs;
 }
+
 
 function report(figs: Figure[], mdPath: string | undefined): void {
   const drop = figs.find((f) => f.label === 'trivial XDP_DROP')!.ns;

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# TCP through a real client: wrk in lxbench-cli against nginx on the real server
+# (src/lab/nginx.ts, one worker), keep-alive and `Connection: close`, over four paths
+# in one lab, in rounds: direct (cx0-rx0, no director), lvs-xdp DR (replies straight
+# back over rx0, as DR does), nftables DNAT (bench/nft-dnat.nft; replies via the
+# director) and HAProxy TCP mode, 2 threads (bench/haproxy.cfg).
+#
+#   bash bench/tcp.sh OUT.md     (root; from the repository root; run by bench/run.sh)
+#
+# Writes a Markdown section to OUT.md. Fails only when a measurement cannot be taken.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:?usage: tcp.sh OUT.md}
+source bench/lab.sh
+RUNS=${BENCH_RUNS:-3} DUR=${BENCH_WRK_SECS:-5}
+WRK=(wrk -t2 -c64 -d"${DUR}"s --timeout 2s)
+
+command -v wrk >/dev/null || die "wrk is not installed (make setup)"
+command -v haproxy >/dev/null || die "haproxy is not installed"
+trap lab_down EXIT
+lab_up
+# the kernel path's own table: room for every connection of the run (TIME_WAIT
+# entries stay 120 s by default; both settings are per namespace and may be refused)
+sysctl_ns "$NS_DIR" net.netfilter.nf_conntrack_tcp_timeout_time_wait=10 2>/dev/null || true
+
+node --input-type=module -e "
+  import { startNginx } from './dist/src/lab/nginx.js';
+  await startNginx('$NS_RS', 'rs', 80, '$LAB_RUN');
+" || die "nginx did not start in $NS_RS"
+
+RES=$LAB_RUN/tcp.tsv
+: > "$RES"
+check_path() {  # the path answers, from the real server
+  local url=$1 got
+  got=$(in_ns "$NS_CLI" curl -s -m 3 "$url") || die "$url does not answer (path broken)"
+  [ "$got" = rs ] || die "$url answered '$got', not the real server"
+}
+bench_one() {  # bench_one NAME URL keepalive|close RUN
+  local name=$1 url=$2 mode=$3 i=$4 out rps errs hdr=()
+  [ "$mode" = close ] && hdr=(-H 'Connection: close')
+  out=$(in_ns "$NS_CLI" timeout $((DUR + 20)) "${WRK[@]}" "${hdr[@]}" "$url" 2>&1) \
+    || die "wrk $name ($mode) failed: $(echo "$out" | tail -1)"
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+  errs=$(grep -E 'Socket errors|Non-2xx' <<<"$out" | tr -s ' ' | paste -sd';' || true)
+  [ -n "$rps" ] && awk -v r="$rps" 'BEGIN { exit !(r > 0) }' || die "wrk $name ($mode): no requests completed"
+  echo "        $name $mode run $i: $rps req/s ${errs:+($errs)}" >&2
+  printf '%s\t%s\t%s\t%s\n' "$name" "$mode" "$rps" "$errs" >> "$RES"
+}
+
+PATHS=("direct|http://198.51.100.2/" "lvs-xdp DR|http://$VIP/" "nftables DNAT|http://$VIP:81/" "HAProxy TCP mode|http://$VIP:82/")
+# All four paths are up at once (lvs-xdp on VIP:80, nftables on :81, HAProxy on :82),
+# so every round runs each of them back to back.
+lvs_setup; dir_nft; dir_haproxy
+for p in "${PATHS[@]}"; do check_path "${p#*|}"; done
+for i in $(seq "$RUNS"); do
+  echo "  RUN   tcp: round $i of $RUNS (4 paths x 2 modes x ${DUR} s)" >&2
+  for mode in keepalive close; do
+    for p in "${PATHS[@]}"; do bench_one "${p%%|*}" "${p#*|}" $mode $i; done
+  done
+done
+dir_clear
+
+node dist/bench/report.js tcp "$RES" > "$OUT" || die "tcp report"
