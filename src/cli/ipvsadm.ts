@@ -53,15 +53,15 @@ export class RestoreLineError extends LvsError {
 /** Plans a whole -R input against state; throws at the first bad line, naming it. */
 export function planRestore(state: DpState, text: string): Op[] {
   const ops: Op[] = [];
-  let cur = state;
+  const cur: DpState = { ...state, services: [...state.services], reals: [...state.reals] };
   text.split('\n').forEach((line, i) => {
     try {
       const cmd = parseRestoreLine(line, i + 1);
       if (!cmd) return;
       const o = planCommand(cur, cmd);
       if (!o) throw new StateError(`'${line.trim()}' cannot be restored`);
-      ops.push(...o);
-      cur = plan.applyToState(cur, o);
+      for (const op of o) ops.push(op);
+      plan.applyInPlace(cur, o);
     } catch (e) {
       if (e instanceof RestoreLineError || !(e instanceof LvsError)) throw e;
       throw e.message.startsWith('line ') ? e : new RestoreLineError(i + 1, e);

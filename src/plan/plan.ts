@@ -8,7 +8,7 @@ import { StateError, UnsupportedError } from '../util/errors.js';
 import { SCHEDULER_INFO } from '../sched/registry.js';
 import { lb_limits, lb_sched_limits } from '../bpf/generated/layout.js';
 import type { Op } from './ops.js';
-import { realsOf, type DpState, type RealEntry, type SvcEntry } from './state.js';
+import { indexOfReals, putRealInPlace, realsOf, removeRealInPlace, type DpState, type RealEntry, type SvcEntry } from './state.js';
 import { netmaskValue, serviceFlags } from './encode-service.js';
 import { laddrsAfter } from './laddr.js';
 
@@ -20,11 +20,20 @@ function findService(state: DpState, key: ServiceKey): SvcEntry | undefined {
 }
 
 function findReal(state: DpState, svcId: number, key: RealKey): RealEntry | undefined {
-  return state.reals.find((r) => r.svcId === svcId && r.port === key.port && sameAddr(r.addr, key.addr));
+  const mine = indexOfReals(state.reals).bySvc.get(svcId) ?? [];
+  return mine.find((r) => r.port === key.port && sameAddr(r.addr, key.addr));
 }
 
-function lowestFree(used: Iterable<number>, max: number, what: string): number {
-  const set = new Set(used);
+/**
+ * The smallest id not in use. Ids are usually dense (0..n-1 all taken): then it is
+ * n, found in one pass without building a set — this runs once per line of a -R
+ * of thousands of lines.
+ */
+function lowestFree(used: ReadonlyArray<{ id: number }>, max: number, what: string): number {
+  let top = -1;
+  for (const x of used) if (x.id > top) top = x.id;
+  if (top === used.length - 1 && top + 1 < max) return top + 1;
+  const set = new Set(used.map((x) => x.id));
   for (let i = 0; i < max; i++) if (!set.has(i)) return i;
   throw new StateError(`Memory allocation problem (${what} table full: ${max})`);
 }
@@ -54,8 +63,12 @@ function checkRealSupported(svc: SvcEntry, r: Real): void {
  * mh's last weights are kept in it); table schedulers also get their table.
  */
 function retable(state: DpState, svc: SvcEntry): Op[] {
+  return tableOps(svc, realsOf(state, svc.id));
+}
+
+/** The table and destination list of svc for these reals (in list order), then the switch. */
+function tableOps(svc: SvcEntry, reals: RealEntry[]): Op[] {
   const build = SCHEDULER_INFO[svc.scheduler].table;
-  const reals = realsOf(state, svc.id);
   const slots = build
     ? build(reals.map((r) => ({ id: r.id, weight: r.weight, lastWeight: r.lastWeight ?? r.weight, addr: r.addr, port: r.port })))
     : [];
@@ -90,7 +103,7 @@ function svcEntry(s: Service, id: number, prev?: SvcEntry): SvcEntry {
 export function planAddService(state: DpState, s: Service): Op[] {
   if (findService(state, s)) throw new StateError('Service already exists');
   checkServiceSupported(s);
-  const id = lowestFree(state.services.map((x) => x.id), lb_limits.LB_MAX_SERVICES, 'service');
+  const id = lowestFree(state.services, lb_limits.LB_MAX_SERVICES, 'service');
   return [
     { op: 'zero-svc-stats', svcId: id },
     { op: 'reset-cursor', svcId: id },
@@ -139,17 +152,21 @@ export function planAddReal(state: DpState, key: ServiceKey, r: Real): Op[] {
   checkRealSupported(svc, r);
   const max = lb_sched_limits.LB_MAX_SVC_DESTS;
   if (realsOf(state, svc.id).length >= max) throw new TooManyDestinationsError(max);
-  const id = lowestFree(state.reals.map((x) => x.id), lb_limits.LB_MAX_REALS, 'real server');
+  const ix = indexOfReals(state.reals);
+  // ids are usually dense (0..n-1 taken): then the lowest free one is n
+  const id = ix.topId === state.reals.length - 1 && ix.topId + 1 < lb_limits.LB_MAX_REALS
+    ? ix.topId + 1
+    : lowestFree(state.reals, lb_limits.LB_MAX_REALS, 'real server');
   // seq only grows (lb_meta.next_seq): the data plane tells a reused id from its old real by it.
-  const seq = Math.max(state.nextSeq ?? 0, state.reals.reduce((m, x) => Math.max(m, x.seq), 0) + 1);
+  const seq = Math.max(state.nextSeq ?? 0, ix.topSeq + 1);
   const entry = realEntry(r, id, svc.id, seq);
-  const next: DpState = { ...state, reals: [...state.reals, entry] };
   return [
     { op: 'zero-real-stats', id },
     { op: 'zero-real-conns', id },
     { op: 'set-next-seq', value: seq + 1 },
     { op: 'put-real', real: entry },
-    ...retable(next, svc),
+    // the list with the new real: newest first, as realsOf orders it
+    ...tableOps(svc, [entry, ...realsOf(state, svc.id)]),
   ];
 }
 
@@ -184,15 +201,45 @@ export function planZero(state: DpState, key?: ServiceKey): Op[] {
 
 /** Applies ops to a state value: how a multi-command restore plans line after line. */
 export function applyToState(state: DpState, ops: Op[]): DpState {
-  let services = state.services;
-  let reals = state.reals;
-  let nextSeq = state.nextSeq;
-  for (const o of ops) {
-    if (o.op === 'put-service') services = [...services.filter((s) => s.id !== o.svc.id), o.svc];
-    else if (o.op === 'del-service') services = services.filter((s) => s.id !== o.svc.id);
-    else if (o.op === 'put-real') reals = [...reals.filter((r) => r.id !== o.real.id), o.real];
-    else if (o.op === 'del-real') reals = reals.filter((r) => r.id !== o.id);
-    else if (o.op === 'set-next-seq') nextSeq = Math.max(nextSeq ?? 0, o.value);
+  const next: DpState = { ...state, services: [...state.services], reals: [...state.reals] };
+  applyInPlace(next, ops);
+  return next;
+}
+
+/** id → position of the lists applyInPlace mutates (it is their only writer). */
+const positions = new WeakMap<object, Map<number, number>>();
+function indexOf(list: Array<{ id: number }>): Map<number, number> {
+  let m = positions.get(list);
+  if (!m) {
+    m = new Map(list.map((x, i) => [x.id, i]));
+    positions.set(list, m);
   }
-  return { ...state, services, reals, nextSeq, ...laddrsAfter(state, ops) }; // laddrs: issue #3
+  return m;
+}
+
+/**
+ * applyToState on a state the caller owns: -R plans thousands of lines against one
+ * working copy instead of copying every list for every line.
+ */
+export function applyInPlace(state: DpState, ops: Op[]): void {
+  const replace = <T extends { id: number }>(list: T[], item: T): void => {
+    const idx = indexOf(list);
+    const i = idx.get(item.id);
+    if (i !== undefined) list[i] = item;
+    else idx.set(item.id, list.push(item) - 1);
+  };
+  const remove = <T extends { id: number }>(list: T[], id: number): void => {
+    const i = indexOf(list).get(id);
+    if (i === undefined) return;
+    list.splice(i, 1);
+    positions.delete(list); // positions after i moved
+  };
+  for (const o of ops) {
+    if (o.op === 'put-service') replace(state.services, o.svc);
+    else if (o.op === 'del-service') remove(state.services, o.svc.id);
+    else if (o.op === 'put-real') putRealInPlace(state.reals, o.real);
+    else if (o.op === 'del-real') removeRealInPlace(state.reals, o.id);
+    else if (o.op === 'set-next-seq') state.nextSeq = Math.max(state.nextSeq ?? 0, o.value);
+  }
+  Object.assign(state, laddrsAfter(state, ops)); // laddrs: issue #3
 }

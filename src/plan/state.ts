@@ -41,5 +41,63 @@ export interface DpState {
 
 /** The service's destinations in IPVS list order (list_add_rcu: newest first). */
 export function realsOf(state: DpState, svcId: number): RealEntry[] {
-  return state.reals.filter((r) => r.svcId === svcId).sort((a, b) => b.seq - a.seq);
+  return [...(indexOfReals(state.reals).bySvc.get(svcId) ?? [])].sort((a, b) => b.seq - a.seq);
+}
+
+/**
+ * Derived facts of a reals list, computed once per list object. Lists are treated
+ * as values everywhere, except by plan.ts applyInPlace (a -R of thousands of lines
+ * plans against one working copy), which keeps this index up to date itself.
+ */
+export interface RealsIndex {
+  bySvc: Map<number, RealEntry[]>;
+  /** id → position in the list */
+  pos: Map<number, number>;
+  topId: number;
+  topSeq: number;
+}
+
+const realsIndexes = new WeakMap<readonly RealEntry[], RealsIndex>();
+
+export function indexOfReals(reals: readonly RealEntry[]): RealsIndex {
+  let ix = realsIndexes.get(reals);
+  if (ix) return ix;
+  ix = { bySvc: new Map(), pos: new Map(), topId: -1, topSeq: 0 };
+  reals.forEach((r, i) => {
+    const g = ix!.bySvc.get(r.svcId);
+    if (g) g.push(r);
+    else ix!.bySvc.set(r.svcId, [r]);
+    ix!.pos.set(r.id, i);
+    if (r.id > ix!.topId) ix!.topId = r.id;
+    if (r.seq > ix!.topSeq) ix!.topSeq = r.seq;
+  });
+  realsIndexes.set(reals, ix);
+  return ix;
+}
+
+/** Puts r into a list the caller owns (replacing the real of the same id), index kept. */
+export function putRealInPlace(reals: RealEntry[], r: RealEntry): void {
+  const ix = indexOfReals(reals);
+  const at = ix.pos.get(r.id);
+  if (at !== undefined) {
+    const old = reals[at]!;
+    const g = ix.bySvc.get(old.svcId)!;
+    g.splice(g.indexOf(old), 1);
+    reals[at] = r;
+  } else {
+    ix.pos.set(r.id, reals.push(r) - 1);
+  }
+  const g = ix.bySvc.get(r.svcId);
+  if (g) g.push(r);
+  else ix.bySvc.set(r.svcId, [r]);
+  if (r.id > ix.topId) ix.topId = r.id;
+  if (r.seq > ix.topSeq) ix.topSeq = r.seq;
+}
+
+/** Removes the real of this id from a list the caller owns; the index is rebuilt on next use. */
+export function removeRealInPlace(reals: RealEntry[], id: number): void {
+  const at = indexOfReals(reals).pos.get(id);
+  if (at === undefined) return;
+  reals.splice(at, 1);
+  realsIndexes.delete(reals);
 }
