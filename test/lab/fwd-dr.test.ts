@@ -3,7 +3,7 @@
 // counters showing that the replies went straight to the client (OutPkts 0).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { labUnavailable } from './fixture.js';
-import { curl, downloadIntact, endScenario, playScenario, udp, type FwdLab } from './fwd-scenario.js';
+import { curl, downloadIntact, endScenario, playScenario, statsOf, udp, type FwdLab } from './fwd-scenario.js';
 import { answerSource, startVipResponders } from './fwd-udp.js';
 
 const PREFIX = 'lxtc';
@@ -11,13 +11,6 @@ const why = labUnavailable();
 if (why) console.warn(`fwd-dr lab: skipped: ${why}`);
 const maybe = why ? describe.skip : describe;
 
-interface Stats { conns: number; inPkts: number; outPkts: number; inBytes: number; outBytes: number }
-function statsOf(l: FwdLab, protocol: 'tcp' | 'udp', address: string, port: number): { svc: Stats; reals: Stats[] } {
-  const doc = JSON.parse(l.cli('-Ln', '--json'));
-  const s = doc.services.find((x: any) => x.protocol === protocol && x.address === address && x.port === port);
-  if (!s) throw new Error(`no service ${protocol} ${address}:${port} in -Ln --json`);
-  return { svc: s.stats, reals: s.reals.map((r: any) => r.stats) };
-}
 
 maybe('DR through the XDP director: UDP and big downloads (root, namespaces)', () => {
   let l: FwdLab;

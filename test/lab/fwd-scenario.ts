@@ -56,3 +56,12 @@ export function downloadIntact(l: FwdLab, url: string, n: number): boolean {
   const want = createHash('sha256').update(patternBytes(0, n)).digest('hex');
   return r.stdout.split(' ')[0] === want;
 }
+
+export interface Stats { conns: number; inPkts: number; outPkts: number; inBytes: number; outBytes: number }
+/** Counters of one service and of its reals, from `-Ln --json`. */
+export function statsOf(l: FwdLab, protocol: 'tcp' | 'udp', address: string, port: number): { svc: Stats; reals: Stats[] } {
+  const doc = JSON.parse(l.cli('-Ln', '--json'));
+  const s = doc.services.find((x: any) => x.protocol === protocol && x.address === address && x.port === port);
+  if (!s) throw new Error(`no service ${protocol} ${address}:${port} in -Ln --json`);
+  return { svc: s.stats, reals: s.reals.map((r: any) => r.stats) };
+}

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { inNetns } from '../../src/util/exec.js';
 import { repoRoot } from '../../src/util/paths.js';
 import { labUnavailable } from './fixture.js';
-import { curl, downloadIntact, endScenario, playScenario, udp, type FwdLab } from './fwd-scenario.js';
+import { curl, downloadIntact, endScenario, playScenario, statsOf, udp, type FwdLab } from './fwd-scenario.js';
 import { answerSource, startVipResponders } from './fwd-udp.js';
 
 const PREFIX = 'lxtb';
@@ -16,14 +16,6 @@ const why = labUnavailable();
 if (why) console.warn(`fwd-tun lab: skipped: ${why}`);
 const maybe = why ? describe.skip : describe;
 
-interface Stats { conns: number; inPkts: number; outPkts: number; inBytes: number; outBytes: number }
-/** Counters of one service and of its reals, from `-Ln --json`. */
-function statsOf(l: FwdLab, protocol: 'tcp' | 'udp', address: string, port: number): { svc: Stats; reals: Stats[] } {
-  const doc = JSON.parse(l.cli('-Ln', '--json'));
-  const s = doc.services.find((x: any) => x.protocol === protocol && x.address === address && x.port === port);
-  if (!s) throw new Error(`no service ${protocol} ${address}:${port} in -Ln --json`);
-  return { svc: s.stats, reals: s.reals.map((r: any) => r.stats) };
-}
 
 maybe('TUN through the XDP director (root, namespaces)', () => {
   let l: FwdLab;
