@@ -122,3 +122,17 @@ export function icmp6Checksum(src: string, dst: string, msg: Buffer): number {
 export function l3Of(frame: Buffer, vlan = false): Buffer {
   return Buffer.from(frame.subarray(vlan ? 18 : 14));
 }
+
+/** An ICMP message (type, code, the 4 rest-of-header bytes, the quoted packet) with its checksum. */
+export function icmp4(type: number, code: number, rest: Buffer, quote: Buffer): Buffer {
+  const m = Buffer.concat([Buffer.from([type, code, 0, 0]), rest, quote]);
+  m.writeUInt16BE(inetChecksum(m), 2);
+  return m;
+}
+
+/** The same for ICMPv6, whose checksum covers the pseudo-header. */
+export function icmp6(src: string, dst: string, type: number, code: number, rest: Buffer, quote: Buffer): Buffer {
+  const m = Buffer.concat([Buffer.from([type, code, 0, 0]), rest, quote]);
+  m.writeUInt16BE(icmp6Checksum(src, dst, m), 2);
+  return m;
+}

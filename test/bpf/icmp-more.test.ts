@@ -7,8 +7,8 @@ import {
   LB_IP4, LB_IP6, LB_MAC, REAL_MAC, VERDICT_NAME, addService, connEntry, describeBpf, loadForTest, realCounters, runCounted,
   setupFibNetns, svcKey, type FibNetns, type TestDirector,
 } from './harness.js';
-import { TCP, inetChecksum, packet, type PacketSpec } from './packets.js';
-import { addFwdReal, addLaddr, ethHdr, icmp6Checksum, ipv4, ipv6, l3Of, setupClientRoutes } from './fwd-helpers.js';
+import { TCP, packet, type PacketSpec } from './packets.js';
+import { addFwdReal, addLaddr, ethHdr, icmp4, icmp6, ipv4, ipv6, l3Of, setupClientRoutes } from './fwd-helpers.js';
 
 const maybe = describeBpf('icmp-more');
 const CIP4 = '198.51.100.9';
@@ -18,17 +18,6 @@ const HOP4 = '203.0.113.1';
 const HOP6 = '2001:db8:ffff::1';
 const HOP_MAC = '02:00:00:00:00:e1';
 
-function icmp4(type: number, code: number, rest: Buffer, quote: Buffer): Buffer {
-  const m = Buffer.concat([Buffer.from([type, code, 0, 0]), rest, quote]);
-  m.writeUInt16BE(inetChecksum(m), 2);
-  return m;
-}
-
-function icmp6(src: string, dst: string, type: number, code: number, rest: Buffer, quote: Buffer): Buffer {
-  const m = Buffer.concat([Buffer.from([type, code, 0, 0]), rest, quote]);
-  m.writeUInt16BE(icmp6Checksum(src, dst, m), 2);
-  return m;
-}
 
 const syn = (sport: number, dport: number) => ({ proto: 'tcp' as const, sport, dport, flags: TCP.SYN, seq: 0x11223344 });
 const synack = (sport: number, dport: number) => ({ proto: 'tcp' as const, sport, dport, flags: TCP.SYN | TCP.ACK, seq: 0x55667788, ack: 0x11223345 });

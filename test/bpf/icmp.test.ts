@@ -5,24 +5,13 @@ import {
   LB_MAC, REAL_MAC, VERDICT_NAME, addService, connEntry, describeBpf, loadForTest, runCounted, setupFibNetns, svcKey,
   type FibNetns, type TestDirector,
 } from './harness.js';
-import { CLIENT_MAC, ROUTER_MAC, TCP, inetChecksum, packet } from './packets.js';
-import { ROUTER_NEXTHOP_MAC, addFwdReal, addLaddr, ethHdr, icmp6Checksum, ipv4, ipv6, l3Of, setupClientRoutes } from './fwd-helpers.js';
+import { CLIENT_MAC, ROUTER_MAC, TCP, packet } from './packets.js';
+import { ROUTER_NEXTHOP_MAC, addFwdReal, addLaddr, ethHdr, icmp4, icmp6, ipv4, ipv6, l3Of, setupClientRoutes } from './fwd-helpers.js';
 
 const maybe = describeBpf('icmp');
 const CIP4 = '198.51.100.8';
 const CIP6 = '2001:db8:ffff::8';
 
-function icmp4(type: number, code: number, rest: Buffer, quote: Buffer): Buffer {
-  const m = Buffer.concat([Buffer.from([type, code, 0, 0]), rest, quote]);
-  m.writeUInt16BE(inetChecksum(m), 2);
-  return m;
-}
-
-function icmp6(src: string, dst: string, type: number, code: number, rest: Buffer, quote: Buffer): Buffer {
-  const m = Buffer.concat([Buffer.from([type, code, 0, 0]), rest, quote]);
-  m.writeUInt16BE(icmp6Checksum(src, dst, m), 2);
-  return m;
-}
 
 maybe('ICMP (BPF_PROG_TEST_RUN)', () => {
   let t: TestDirector | undefined;
