@@ -3,8 +3,8 @@
 // table for -Lnc and the per-real counts for -Ln.
 import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { check, checkPtr, libbpf, BpfError } from './ffi/libbpf.js';
-import { BpfMap, u32Key } from './map.js';
+import { check, checkPtr, libbpf } from './ffi/libbpf.js';
+import { u32Key } from './map.js';
 import { decode } from './codec.js';
 import {
   lb_conn, lb_conn_flags, lb_conn_key, lb_conn_timeout, lb_gc, lb_real, lb_real_conns, lb_real_flags, lb_tcp_state,
@@ -98,43 +98,16 @@ export interface RawConn {
   conn: ReturnType<typeof decode<typeof lb_conn>>;
 }
 
-const BATCH = 4096;
-const ENOENT = 2;
-
-/** Every entry of lb_conns: bpf_map_lookup_batch, or key by key where batches are refused. */
+/** Every entry of lb_conns, read in batches (BPF_MAP_LOOKUP_BATCH). */
 export function readConnTable(dp: Dataplane): RawConn[] {
   const m = dp.maps.lb_conns;
   const ks = m.info.keySize;
-  const vs = m.info.valueSize;
+  const vs = m.valueBytes;
   const out: RawConn[] = [];
-  const lib = libbpf();
-  const keys = Buffer.alloc(ks * BATCH);
-  const values = Buffer.alloc(vs * BATCH);
-  const opts = Buffer.alloc(24);
-  opts.writeBigUInt64LE(24n, 0);
-  let inBatch: Buffer | null = null;
-  for (;;) {
-    const outBatch = Buffer.alloc(Math.max(ks, 8));
-    const count = [BATCH];
-    const rc = lib.bpf_map_lookup_batch(m.fd, inBatch, outBatch, keys, values, count, opts) as number;
-    if (rc < 0 && rc !== -ENOENT) {
-      if (inBatch === null && out.length === 0) return readConnTableByKey(m);
-      throw new BpfError('batch lookup of lb_conns', -rc);
+  for (const b of m.entries()) {
+    for (let i = 0; i < b.count; i++) {
+      out.push({ key: decode(lb_conn_key, b.keys, i * ks), conn: decode(lb_conn, b.values, i * vs) });
     }
-    const n = count[0]!;
-    for (let i = 0; i < n; i++) {
-      out.push({ key: decode(lb_conn_key, keys, i * ks), conn: decode(lb_conn, values, i * vs) });
-    }
-    if (rc === -ENOENT) return out;
-    inBatch = outBatch;
-  }
-}
-
-function readConnTableByKey(m: BpfMap): RawConn[] {
-  const out: RawConn[] = [];
-  for (const k of m.keys()) {
-    const v = m.lookup(k);
-    if (v) out.push({ key: decode(lb_conn_key, k), conn: decode(lb_conn, v) });
   }
   return out;
 }

@@ -68,6 +68,9 @@ export interface Libbpf {
   bpf_map_delete_elem: Fn;
   bpf_map_get_next_key: Fn;
   bpf_map_lookup_batch: Fn;
+  bpf_map_update_batch: Fn;
+  bpf_map_delete_batch: Fn;
+  bpf_map_create: Fn;
   bpf_prog_test_run_opts: Fn;
   bpf_obj_get_info_by_fd: Fn;
   libbpf_num_possible_cpus: Fn;
@@ -132,6 +135,14 @@ export function libbpf(): Libbpf {
     // opts: struct bpf_map_batch_opts { size_t sz; __u64 elem_flags; __u64 flags; } as raw bytes
     bpf_map_lookup_batch: so.func(
       'int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32_t *count, void *opts)',
+    ),
+    bpf_map_update_batch: so.func(
+      'int bpf_map_update_batch(int fd, void *keys, void *values, _Inout_ uint32_t *count, void *opts)',
+    ),
+    bpf_map_delete_batch: so.func('int bpf_map_delete_batch(int fd, void *keys, _Inout_ uint32_t *count, void *opts)'),
+    // opts: struct bpf_map_create_opts or NULL
+    bpf_map_create: so.func(
+      'int bpf_map_create(int type, const char *name, uint32_t key_size, uint32_t value_size, uint32_t max_entries, void *opts)',
     ),
     bpf_prog_test_run_opts: so.func('bpf_prog_test_run_opts', 'int', ['int', k.inout(k.pointer(TestRunOpts))]),
     bpf_obj_get_info_by_fd: so.func('int bpf_obj_get_info_by_fd(int fd, _Inout_ void *info, _Inout_ uint32_t *len)'),
