@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     triv = loadTrivial(join(repoRoot(), '.output', 'bench', 'trivial.bpf.o'));
     configure(dp);
     const figs = measureAll(prog.progFd, dp, triv, ifindex, mac);
-    report(figs, mdPath);
+    if (figs.length) report(figs, mdPath);
   } finally {
     cleanup();
   }
@@ -232,6 +232,33 @@ function measureAll(lbFd: number, dp: Dataplane, t: ReturnType<typeof loadTrivia
   const dmac = [...out.subarray(0, 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
   if (!REALS.some((_, i) => realMac(i) === dmac)) throw new BenchError(`first SYN went to ${dmac}, not to a real`);
   if (!out.subarray(6, 12).equals(macBytes(mac))) throw new BenchError('first SYN: source MAC is not the director\'s');
+
+  // --profile-hit SECS: only the DR hit path, repeated for SECS seconds, for `perf record`;
+  // prints ns/packet per call and skips the table. With --ab OTHER.o, a second build is
+  // loaded onto the same pinned maps and every round runs XDP_DROP, then the hit and
+  // the miss of each build back to back: before/after on a busy machine, where runs
+  // minutes apart differ more than the change (BENCHMARKS.md, optimisations).
+  const prof = process.argv.indexOf('--profile-hit');
+  if (prof >= 0) {
+    const until = Date.now() + 1000 * Number(process.argv[prof + 1] ?? 10);
+    const abPath = process.argv.includes('--ab') ? process.argv[process.argv.indexOf('--ab') + 1] : undefined;
+    const progs: Array<[string, number]> = [['this build', lbFd]];
+    if (abPath) progs.push([abPath, loadDirector({ objPath: abPath, pins: dp.pins, connSize: CONN_SIZE }).progFd]);
+    const hitPkt = vipPkt('203.0.113.7', 40000, ACK), missPkt = packet(mac, '203.0.113.7', NOT_VIP, 40000, ACK);
+    const rows = new Map<string, number[]>();
+    const note = (k: string, ns: number) => rows.set(k, [...(rows.get(k) ?? []), ns]);
+    while (Date.now() < until) {
+      note('XDP_DROP', run('XDP_DROP', t.drop, hitPkt, R_TRIVIAL, XDP.DROP, {}));
+      for (const [name, fd] of progs) {
+        note(`hit, DR: ${name}`, run('hit', fd, hitPkt, R_LB, XDP.TX, { [TX]: R_LB }));
+        if (abPath) note(`miss: ${name}`, run('miss', fd, missPkt, R_LB, XDP.PASS, { [lb_stat.LB_STAT_PASS_NOT_VIP]: R_LB }));
+      }
+    }
+    for (const [k, xs] of rows) {
+      process.stderr.write(`  profile: ${k.padEnd(40)} median ${median(xs)} min ${Math.min(...xs)} ns over ${xs.length} runs\n`);
+    }
+    return figs;
+  }
 
   const drop = series('trivial XDP_DROP', RUNS, () => run('XDP_DROP', t.drop, vipPkt('203.0.113.7', 40000, ACK), R_TRIVIAL, XDP.DROP, {}));
   add('trivial XDP_DROP', drop, R_TRIVIAL, 'denominator');

@@ -24,6 +24,7 @@
 #include "include/gc.h"
 #include "include/sched.h"
 #include "include/fwd.h"
+#include "include/flowcache.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -36,6 +37,7 @@ int lb_xdp(struct xdp_md *ctx)
 	__be16 svc_port = 0;
 	struct lb_real *r = 0;
 	struct pkt p = {};
+	struct lb_flow_slot *fs;
 	struct lb_svc *svc;
 	struct lb_conn *ce;
 	int ethertype, l3, is_new = 0;
@@ -77,17 +79,36 @@ int lb_xdp(struct xdp_md *ctx)
 			return v;
 	}
 
+	/* This CPU forwarded the flow within this jiffy: no lb_conns lookup (flowcache.h) */
+	fs = flow_cached(&p);
+	if (fs) {
+		r = flow_real(fs);
+		if (__builtin_expect(r != 0, 1)) {
+			if (!l4_header_ok(&p, end))
+				return drop(LB_STAT_DROP_MALFORMED);
+			if (p.key.family == LB_AF_INET && !ipv4_csum_ok(ctx, p.l3, end))
+				return drop(LB_STAT_DROP_MALFORMED);
+			rid = fs->real_id;
+			count_in(fs->svc_id, &lb_svc_stats, p.l3_len, 0);
+			count_in((__u32)rid, &lb_real_stats, p.l3_len, 0);
+			return forward(ctx, &p, (__u32)rid, r, fs->now_ns);
+		}
+	}
+
 	/* Conntrack hit: the hot path, no service lookup (conntrack.h, conn_hit) */
 	ce = bpf_map_lookup_elem(&lb_conns, &p.key);
 	if (ce) {
 		r = conn_hit(ce);
 		if (__builtin_expect(r != 0, 1)) {
+			__u8 state_before = ce->state;
+
 			if (!l4_header_ok(&p, end))
 				return drop(LB_STAT_DROP_MALFORMED);
 			if (p.key.family == LB_AF_INET && !ipv4_csum_ok(ctx, p.l3, end))
 				return drop(LB_STAT_DROP_MALFORMED);
 			now = bpf_ktime_get_coarse_ns();
 			conn_touch(ce, &p, now);
+			flow_fill(&p, ce, r, state_before, now);
 			rid = ce->real_id;
 			count_in(ce->svc_id, &lb_svc_stats, p.l3_len, 0);
 			count_in((__u32)rid, &lb_real_stats, p.l3_len, 0);

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * flowcache.h — a per-CPU, direct-mapped cache in front of lb_conns for the hot path.
+ *
+ * Why: on a conntrack hit, the lb_conns lookup (an LRU hash with a 40-byte key:
+ * jhash, bucket walk, memcmp) costs more than all the rest of the program together
+ * (perf, bench/ns-per-packet.ts --profile-hit). A slot of a per-CPU array, found by a
+ * multiplicative hash computed here and checked by comparing the whole key, costs a
+ * few loads.
+ *
+ * What may be answered from a slot, and why it is the same answer lb_conns gives:
+ *  - only client-side entries that conn_hit() accepted, whose real forwards by DR or
+ *    TUN (NAT and FULLNAT need the entry's pair itself);
+ *  - only within the jiffy in which this CPU last went the full way for the flow
+ *    (bpf_jiffies64, inlined by the verifier). The full way writes last_seen_ns once
+ *    per tick of the coarse clock, the same tick, so skipping it within the jiffy
+ *    skips no write. A flow's entry is therefore refreshed exactly as before, and an
+ *    entry the sweep or the control plane removed is not served for longer than the
+ *    jiffy in which it was last found alive;
+ *  - only packets that cannot change the connection's state: UDP, and TCP with ACK
+ *    and none of SYN/FIN/RST, for a slot filled by a packet of the same kind that
+ *    left the state as it was (ESTABLISHED + ACK = ESTABLISHED in IPVS's tables).
+ *    Another CPU may move the state within that jiffy (a FIN taken on another
+ *    queue); an ACK answered here then skips one transition the entry would have
+ *    made (LAST_ACK + ACK = CLOSE): the entry keeps the longer timeout of the state
+ *    it is in. The same race exists in IPVS between CPUs, without the jiffy bound;
+ *  - the real is checked on every packet as conn_hit() does (slot in use, same seq,
+ *    same service), so a removed or replaced real is never sent to.
+ * Counters (service, real, global) are counted exactly as on the full path.
+ * Colliding flows evict each other and take the full path: slower, never wrong.
+ */
+#ifndef LB_FLOWCACHE_H
+#define LB_FLOWCACHE_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "lb_shared.h"
+#include "parse.h"
+
+#define LB_FLOW_SLOTS 4096 /* per CPU; a power of two */
+
+struct lb_flow_slot {
+	struct lb_conn_key key;
+	__u32 real_id;
+	__u32 real_seq;
+	__u32 svc_id;
+	__u32 pad;
+	__u64 jiffies; /* bpf_jiffies64() when this CPU last took the full path */
+	__u64 now_ns;  /* bpf_ktime_get_coarse_ns() then: the forwarding step's clock */
+};
+
+/* Not pinned: a new program starts with an empty cache. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LB_FLOW_SLOTS);
+	__type(key, __u32);
+	__type(value, struct lb_flow_slot);
+} lb_flow_cache SEC(".maps");
+
+_Static_assert(sizeof(struct lb_conn_key) == 40, "flow_key_eq compares five 8-byte words");
+
+/* A packet that cannot change its connection's state (see above). */
+static __always_inline int flow_neutral(const struct pkt *p)
+{
+	if (p->key.proto != IPPROTO_TCP)
+		return 1;
+	return (p->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST | TCPF_ACK)) == TCPF_ACK;
+}
+
+static __always_inline __u32 flow_slot_of(const struct lb_conn_key *k)
+{
+	__u32 h;
+
+	h = (k->saddr[0] ^ k->saddr[1] ^ k->saddr[2] ^ k->saddr[3]) * 0x9e3779b1;
+	h ^= k->daddr[0] ^ k->daddr[1] ^ k->daddr[2] ^ k->daddr[3];
+	h *= 0x85ebca6b;
+	h ^= ((__u32)k->sport << 16 | k->dport) ^ k->proto;
+	h *= 0xc2b2ae35;
+	h ^= h >> 16;
+	return h & (LB_FLOW_SLOTS - 1);
+}
+
+static __always_inline int flow_key_eq(const struct lb_conn_key *a, const struct lb_conn_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
+/* The slot answering this packet now, or NULL: take the full path. */
+static __always_inline struct lb_flow_slot *flow_cached(const struct pkt *p)
+{
+	__u32 i = flow_slot_of(&p->key);
+	struct lb_flow_slot *s;
+
+	if (!flow_neutral(p))
+		return 0;
+	s = bpf_map_lookup_elem(&lb_flow_cache, &i);
+	if (!s || s->jiffies != bpf_jiffies64() || !flow_key_eq(&s->key, &p->key))
+		return 0;
+	return s;
+}
+
+/* The slot's real if it is still the one scheduled (conn_hit's checks), else NULL. */
+static __always_inline struct lb_real *flow_real(const struct lb_flow_slot *s)
+{
+	__u32 id = s->real_id;
+	struct lb_real *r = bpf_map_lookup_elem(&lb_reals, &id);
+
+	if (!r || !(r->flags & LB_REAL_F_USED) || r->seq != s->real_seq || r->svc_id != s->svc_id)
+		return 0;
+	return r;
+}
+
+/*
+ * After the full path forwarded a conntrack hit: remember the flow when the next
+ * packets of the same kind may skip it. state_before is the entry's state before
+ * this packet; c is the entry after conn_touch().
+ */
+static __always_inline void flow_fill(const struct pkt *p, const struct lb_conn *c, const struct lb_real *r,
+				      __u8 state_before, __u64 now)
+{
+	__u32 i = flow_slot_of(&p->key);
+	struct lb_flow_slot *s;
+
+	if (!flow_neutral(p) || c->state != state_before || (r->fwd != LB_FWD_DR && r->fwd != LB_FWD_TUN))
+		return;
+	s = bpf_map_lookup_elem(&lb_flow_cache, &i);
+	if (!s)
+		return;
+	s->key = p->key;
+	s->real_id = c->real_id;
+	s->real_seq = c->real_seq;
+	s->svc_id = c->svc_id;
+	s->now_ns = now;
+	s->jiffies = bpf_jiffies64();
+}
+
+#endif /* LB_FLOWCACHE_H */

@@ -1,0 +1,140 @@
+// The per-CPU flow cache (bpf/include/flowcache.h) answers only what lb_conns would
+// have answered: these cases run packets of one flow back to back (the cache serves
+// the third packet on when they fall in one jiffy, which a few microseconds apart
+// they nearly always do; each case is repeated over many flows so that it is
+// exercised whatever the clock does) and check what the full path would have done.
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import {
+  LB_MAC, REAL_MAC, REALS4, XDP_DROP, XDP_PASS, XDP_TX, VERDICT_NAME, addReal, addService, connEntry, describeBpf,
+  loadForTest, realCounters, run, setupFibNetns, svcCounters, svcKey, type FibNetns, type TestDirector,
+} from './harness.js';
+import { TCP, corrupt, macText, tcp, udp } from './packets.js';
+import { u32Key } from '../../src/bpf/map.js';
+import { lb_real, lb_real_flags, lb_tcp_state } from '../../src/bpf/generated/layout.js';
+
+const maybe = describeBpf('flowcache');
+
+const VIP = '192.0.2.10';
+const CIP = '198.51.100.9';
+const ROUNDS = 40;
+const IP_CSUM_AT = 14 + 10; // Ethernet, then the IPv4 header checksum
+
+maybe('per-CPU flow cache in front of lb_conns', () => {
+  let t: TestDirector;
+  let net: FibNetns;
+  let tcpSvc: number;
+  let udpSvc: number;
+  const tcpReals = new Map<string, number>();
+  let sport = 20000;
+
+  beforeAll(() => {
+    net = setupFibNetns();
+    t = loadForTest();
+    const tk = svcKey('tcp', VIP, 80);
+    tcpSvc = addService(t.dp, tk, 'rr');
+    for (const rip of REALS4) tcpReals.set(rip, addReal(t.dp, tk, rip));
+    const uk = svcKey('udp', VIP, 53);
+    udpSvc = addService(t.dp, uk, 'rr');
+    for (const rip of REALS4) addReal(t.dp, uk, rip);
+  }, 60_000);
+
+  afterAll(() => t?.cleanup());
+
+  const send = (b: Buffer) => run(t.progFd, b, net.ifindex);
+  const ack = (port: number, flags = TCP.ACK | TCP.PSH) => tcp(CIP, VIP, port, 80, flags);
+  const realOf = (frame: Buffer) => REALS4.find((ip) => REAL_MAC[ip] === macText(frame.subarray(0, 6)));
+
+  /** A new TCP flow, established and forwarded twice (the second ACK fills the cache). */
+  function established(): { port: number; real: string } {
+    const port = ++sport;
+    const syn = send(tcp(CIP, VIP, port, 80, TCP.SYN));
+    expect(VERDICT_NAME[syn.verdict]).toBe('XDP_TX');
+    const real = realOf(syn.out)!;
+    for (let i = 0; i < 2; i++) expect(realOf(send(ack(port)).out)).toBe(real);
+    return { port, real };
+  }
+
+  test('every ACK of a flow reaches its real, counted once each, frame rewritten as DR does', () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { port, real } = established();
+      const rid = tcpReals.get(real)!;
+      const svc0 = svcCounters(t.dp, tcpSvc), real0 = realCounters(t.dp, rid);
+      const input = ack(port);
+      for (let i = 0; i < 10; i++) {
+        const r = send(input);
+        expect(r.verdict).toBe(XDP_TX);
+        expect(macText(r.out.subarray(0, 6))).toBe(REAL_MAC[real]);
+        expect(macText(r.out.subarray(6, 12))).toBe(LB_MAC);
+        expect(r.out.subarray(12).equals(input.subarray(12))).toBe(true);
+      }
+      const svc1 = svcCounters(t.dp, tcpSvc), real1 = realCounters(t.dp, rid);
+      const len = BigInt(input.readUInt16BE(14 + 2));
+      expect([svc1.inPkts - svc0.inPkts, svc1.inBytes - svc0.inBytes, svc1.conns - svc0.conns]).toEqual([10n, 10n * len, 0n]);
+      expect([real1.inPkts - real0.inPkts, real1.inBytes - real0.inBytes]).toEqual([10n, 10n * len]);
+    }
+  });
+
+  test('a cached flow with a bad IPv4 header checksum is dropped, not forwarded', () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { port } = established();
+      expect(VERDICT_NAME[send(corrupt(ack(port), IP_CSUM_AT, 0x5a)).verdict]).toBe(VERDICT_NAME[XDP_DROP]);
+    }
+  });
+
+  test('a FIN after cached ACKs takes the full path: the entry leaves ESTABLISHED', () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { port, real } = established();
+      const fin = send(ack(port, TCP.FIN | TCP.ACK));
+      expect(realOf(fin.out)).toBe(real);
+      const c = connEntry(t.dp, { proto: 'tcp', src: CIP, dst: VIP, sport: port, dport: 80 });
+      expect(c?.state).toBe(lb_tcp_state.LB_TCP_FIN_WAIT);
+    }
+  });
+
+  test('a real whose slot is freed between two packets of a cached flow is not sent to', () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { port, real } = established();
+      const rid = tcpReals.get(real)!;
+      const slot = t.dp.maps.lb_reals.lookup(u32Key(rid))!;
+      const freed = Buffer.from(slot);
+      const flagsAt = lb_real.fields.flags.offset;
+      freed.writeUInt32LE(slot.readUInt32LE(flagsAt) & ~lb_real_flags.LB_REAL_F_USED, flagsAt);
+      // One map write, microseconds: the next packet falls in the same jiffy as the last.
+      t.dp.maps.lb_reals.update(u32Key(rid), freed);
+      const r = send(ack(port));
+      t.dp.maps.lb_reals.update(u32Key(rid), slot);
+      // As the full path: the entry is dead, and an ACK without an entry goes to the kernel.
+      expect(VERDICT_NAME[r.verdict]).toBe(VERDICT_NAME[XDP_PASS]);
+    }
+  });
+
+  test('a real replaced in the same slot (new seq) does not inherit cached flows', () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { port, real } = established();
+      const rid = tcpReals.get(real)!;
+      const slot = t.dp.maps.lb_reals.lookup(u32Key(rid))!;
+      const reused = Buffer.from(slot);
+      const seqAt = lb_real.fields.seq.offset;
+      reused.writeUInt32LE(slot.readUInt32LE(seqAt) + 1000, seqAt);
+      t.dp.maps.lb_reals.update(u32Key(rid), reused);
+      const r = send(ack(port));
+      t.dp.maps.lb_reals.update(u32Key(rid), slot);
+      expect(VERDICT_NAME[r.verdict]).toBe(VERDICT_NAME[XDP_PASS]);
+    }
+  });
+
+  test('UDP flows are served too, and a later jiffy refreshes the entry\'s clock', async () => {
+    const port = 5300;
+    const dgram = udp(CIP, VIP, port, 53);
+    const first = send(dgram);
+    expect(first.verdict).toBe(XDP_TX);
+    const real = realOf(first.out);
+    for (let i = 0; i < 5; i++) expect(realOf(send(dgram).out)).toBe(real);
+    const key = { proto: 'udp' as const, src: CIP, dst: VIP, sport: port, dport: 53 };
+    const seen0 = connEntry(t.dp, key)!.last_seen_ns;
+    await new Promise((r) => setTimeout(r, 30)); // several jiffies at any HZ
+    expect(realOf(send(dgram).out)).toBe(real);
+    expect(connEntry(t.dp, key)!.last_seen_ns).toBeGreaterThan(seen0);
+    expect(svcCounters(t.dp, udpSvc).inPkts).toBe(7n);
+  });
+});
