@@ -89,6 +89,7 @@ int lb_xdp(struct xdp_md *ctx)
 			if (p.key.family == LB_AF_INET && !ipv4_csum_ok(ctx, p.l3, end))
 				return drop(LB_STAT_DROP_MALFORMED);
 			rid = fs->real_id;
+			p.paired = fs->paired;
 			count_in(fs->svc_id, &lb_svc_stats, p.l3_len, 0);
 			count_in((__u32)rid, &lb_real_stats, p.l3_len, 0);
 			return forward(ctx, &p, (__u32)rid, r, fs->now_ns);
@@ -110,6 +111,8 @@ int lb_xdp(struct xdp_md *ctx)
 			conn_touch(ce, &p, now);
 			flow_fill(&p, ce, r, state_before, now);
 			rid = ce->real_id;
+			p.conn = ce;
+			p.paired = (ce->flags & LB_CONN_F_PAIRED) != 0;
 			count_in(ce->svc_id, &lb_svc_stats, p.l3_len, 0);
 			count_in((__u32)rid, &lb_real_stats, p.l3_len, 0);
 			return forward(ctx, &p, (__u32)rid, r, now);

@@ -9,8 +9,9 @@
  * few loads.
  *
  * What may be answered from a slot, and why it is the same answer lb_conns gives:
- *  - only client-side entries that conn_hit() accepted, whose real forwards by DR or
- *    TUN (NAT and FULLNAT need the entry's pair itself);
+ *  - only client-side entries that conn_hit() accepted, whose real forwards by DR,
+ *    TUN, or NAT once the entry has its reverse entry (what fwd_nat() would check);
+ *    FULLNAT needs the entry's local address and port, so it always goes the full way;
  *  - only within the jiffy in which this CPU last went the full way for the flow
  *    (bpf_jiffies64, inlined by the verifier). The full way writes last_seen_ns once
  *    per tick of the coarse clock, the same tick, so skipping it within the jiffy
@@ -44,7 +45,8 @@ struct lb_flow_slot {
 	__u32 real_id;
 	__u32 real_seq;
 	__u32 svc_id;
-	__u32 pad;
+	__u8 paired;   /* NAT: the entry had its reverse entry (fwd_nat.h nat_conn) */
+	__u8 pad[3];
 	__u64 jiffies; /* bpf_jiffies64() when this CPU last took the full path */
 	__u64 now_ns;  /* bpf_ktime_get_coarse_ns() then: the forwarding step's clock */
 };
@@ -123,7 +125,11 @@ static __always_inline void flow_fill(const struct pkt *p, const struct lb_conn 
 	__u32 i = flow_slot_of(&p->key);
 	struct lb_flow_slot *s;
 
-	if (!flow_neutral(p) || c->state != state_before || (r->fwd != LB_FWD_DR && r->fwd != LB_FWD_TUN))
+	if (!flow_neutral(p) || c->state != state_before)
+		return;
+	/* FULLNAT needs the entry's local address and port: always the full path. */
+	if (r->fwd != LB_FWD_DR && r->fwd != LB_FWD_TUN &&
+	    !(r->fwd == LB_FWD_NAT && (c->flags & LB_CONN_F_PAIRED)))
 		return;
 	s = bpf_map_lookup_elem(&lb_flow_cache, &i);
 	if (!s)
@@ -132,6 +138,7 @@ static __always_inline void flow_fill(const struct pkt *p, const struct lb_conn 
 	s->real_id = c->real_id;
 	s->real_seq = c->real_seq;
 	s->svc_id = c->svc_id;
+	s->paired = (c->flags & LB_CONN_F_PAIRED) != 0;
 	s->now_ns = now;
 	s->jiffies = bpf_jiffies64();
 }

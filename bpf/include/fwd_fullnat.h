@@ -73,7 +73,8 @@ static __noinline int fwd_fullnat(struct xdp_md *ctx, struct pkt *p, __u32 real_
 				       __u64 now)
 {
 	void *end = (void *)(long)ctx->data_end;
-	struct lb_conn *c = bpf_map_lookup_elem(&lb_conns, &p->key);
+	/* the entry point's entry on a conntrack hit: one lb_conns lookup fewer */
+	struct lb_conn *c = p->conn ? p->conn : bpf_map_lookup_elem(&lb_conns, &p->key);
 	struct lb_nexthop *nh;
 	__u32 stat = 0, mtu;
 	__be32 lip[4];

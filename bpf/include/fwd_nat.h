@@ -310,16 +310,20 @@ static __always_inline void nat_pair(struct lb_conn *c, struct pkt *p, struct lb
 	pair_with(c, &rk);
 }
 
-/* Client-side entry of this packet, paired for its real (pairing it when new). */
-static __always_inline struct lb_conn *nat_conn(struct pkt *p, __u32 real_id, struct lb_real *r)
+/* Whether this packet's client-side entry exists and is paired (pairing it when new).
+ * The entry point's p->paired / p->conn spare the lookup on a conntrack hit. */
+static __always_inline int nat_conn(struct pkt *p, __u32 real_id, struct lb_real *r)
 {
-	struct lb_conn *c = bpf_map_lookup_elem(&lb_conns, &p->key);
+	struct lb_conn *c;
 
+	if (p->paired)
+		return 1;
+	c = p->conn ? p->conn : bpf_map_lookup_elem(&lb_conns, &p->key);
 	if (!c)
 		return 0;
 	if (!(c->flags & LB_CONN_F_PAIRED))
 		nat_pair(c, p, r);
-	return c;
+	return 1;
 }
 
 /* Sends the client's packet to RIP:rport. */

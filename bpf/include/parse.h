@@ -33,6 +33,12 @@ struct pkt {
 	void *l4;
 	__u32 l3_len;            /* IP total length: what IPVS counts as bytes */
 	__u8 tcp_flags;          /* 0 for UDP */
+	/* Set by the entry point when it already knows the client-side connection entry,
+	 * so the NAT/FULLNAT forwarding steps need not look it up again: conn on a
+	 * conntrack hit (NULL otherwise), paired when that entry (or the flow cache's
+	 * copy of it, flowcache.h) is known to have its reverse entry. */
+	__u8 paired;
+	struct lb_conn *conn;
 };
 
 #define TCPF_FIN 0x01

@@ -9,6 +9,8 @@ import {
   loadForTest, realCounters, run, setupFibNetns, svcCounters, svcKey, type FibNetns, type TestDirector,
 } from './harness.js';
 import { TCP, corrupt, macText, tcp, udp } from './packets.js';
+import { addFwdReal, addLaddr, setupClientRoutes } from './fwd-helpers.js';
+import type { ForwardMethod } from '../../src/model/types.js';
 import { u32Key } from '../../src/bpf/map.js';
 import { lb_real, lb_real_flags, lb_tcp_state } from '../../src/bpf/generated/layout.js';
 
@@ -18,6 +20,7 @@ const VIP = '192.0.2.10';
 const CIP = '198.51.100.9';
 const ROUNDS = 40;
 const IP_CSUM_AT = 14 + 10; // Ethernet, then the IPv4 header checksum
+const METHODS: ForwardMethod[] = ['tun', 'nat', 'fullnat'];
 
 maybe('per-CPU flow cache in front of lb_conns', () => {
   let t: TestDirector;
@@ -36,6 +39,13 @@ maybe('per-CPU flow cache in front of lb_conns', () => {
     const uk = svcKey('udp', VIP, 53);
     udpSvc = addService(t.dp, uk, 'rr');
     for (const rip of REALS4) addReal(t.dp, uk, rip);
+    setupClientRoutes();
+    for (const [i, fwd] of METHODS.entries()) {
+      const key = svcKey(fwd === 'tun' ? 'tcp' : 'udp', `192.0.2.${60 + i}`, 80);
+      addService(t.dp, key, 'rr');
+      addFwdReal(t.dp, key, REALS4[i]!, fwd, fwd === 'tun' ? 80 : 8080);
+      if (fwd === 'fullnat') addLaddr(t.dp, key, '192.0.2.5');
+    }
   }, 60_000);
 
   afterAll(() => t?.cleanup());
@@ -71,6 +81,24 @@ maybe('per-CPU flow cache in front of lb_conns', () => {
       const len = BigInt(input.readUInt16BE(14 + 2));
       expect([svc1.inPkts - svc0.inPkts, svc1.inBytes - svc0.inBytes, svc1.conns - svc0.conns]).toEqual([10n, 10n * len, 0n]);
       expect([real1.inPkts - real0.inPkts, real1.inBytes - real0.inBytes]).toEqual([10n, 10n * len]);
+    }
+  });
+
+  test.each(METHODS)('%s: every later packet of a flow leaves exactly as the full path sent the second', (fwd) => {
+    const i = METHODS.indexOf(fwd);
+    const vip = `192.0.2.${60 + i}`;
+    for (let round = 0; round < ROUNDS; round++) {
+      const port = ++sport;
+      const first = fwd === 'tun' ? tcp(CIP, vip, port, 80, TCP.SYN) : udp(CIP, vip, port, 80, Buffer.from('first'));
+      const later = fwd === 'tun' ? tcp(CIP, vip, port, 80, TCP.ACK | TCP.PSH) : udp(CIP, vip, port, 80, Buffer.from('later'));
+      expect(VERDICT_NAME[send(first).verdict]).toBe('XDP_TX');
+      const second = send(later); // the full path (a conntrack hit), which fills the cache
+      expect(VERDICT_NAME[second.verdict]).toBe('XDP_TX');
+      for (let n = 0; n < 5; n++) {
+        const r = send(later);
+        expect(r.verdict).toBe(second.verdict);
+        expect(r.out.toString('hex')).toBe(second.out.toString('hex'));
+      }
     }
   });
 
