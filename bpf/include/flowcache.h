@@ -69,14 +69,28 @@ static __always_inline int flow_neutral(const struct pkt *p)
 	return (p->tcp_flags & (TCPF_SYN | TCPF_FIN | TCPF_RST | TCPF_ACK)) == TCPF_ACK;
 }
 
+static __always_inline __u32 rotl32(__u32 x, int r)
+{
+	return (x << r) | (x >> (32 - r));
+}
+
+/*
+ * The fields folded into one word (rotated so that a change in one field cannot
+ * cancel one in another), then murmur3's fmix32, so every bit reaches the slot
+ * index. Multiplying alone is not enough: a product's low bits never see its
+ * factors' high bits, and a port stepping in its low byte sits in the high byte of
+ * the big-endian word (256 flows of the bench fell into 32 slots that way).
+ */
 static __always_inline __u32 flow_slot_of(const struct lb_conn_key *k)
 {
 	__u32 h;
 
-	h = (k->saddr[0] ^ k->saddr[1] ^ k->saddr[2] ^ k->saddr[3]) * 0x9e3779b1;
-	h ^= k->daddr[0] ^ k->daddr[1] ^ k->daddr[2] ^ k->daddr[3];
+	h = k->saddr[0] ^ k->saddr[1] ^ k->saddr[2] ^ k->saddr[3];
+	h ^= rotl32(k->daddr[0] ^ k->daddr[1] ^ k->daddr[2] ^ k->daddr[3], 11);
+	h ^= rotl32((__u32)k->sport << 16 | k->dport, 23) ^ k->proto;
+	h ^= h >> 16;
 	h *= 0x85ebca6b;
-	h ^= ((__u32)k->sport << 16 | k->dport) ^ k->proto;
+	h ^= h >> 13;
 	h *= 0xc2b2ae35;
 	h ^= h >> 16;
 	return h & (LB_FLOW_SLOTS - 1);
