@@ -73,6 +73,7 @@ export interface Libbpf {
   bpf_map_create: Fn;
   bpf_prog_test_run_opts: Fn;
   bpf_obj_get_info_by_fd: Fn;
+  bpf_prog_get_fd_by_id: Fn;
   libbpf_num_possible_cpus: Fn;
   close: Fn;
   if_nametoindex: Fn;
@@ -146,12 +147,18 @@ export function libbpf(): Libbpf {
     ),
     bpf_prog_test_run_opts: so.func('bpf_prog_test_run_opts', 'int', ['int', k.inout(k.pointer(TestRunOpts))]),
     bpf_obj_get_info_by_fd: so.func('int bpf_obj_get_info_by_fd(int fd, _Inout_ void *info, _Inout_ uint32_t *len)'),
+    bpf_prog_get_fd_by_id: so.func('int bpf_prog_get_fd_by_id(uint32_t id)'),
     libbpf_num_possible_cpus: so.func('int libbpf_num_possible_cpus(void)'),
     close: libc.func('int close(int fd)'),
     if_nametoindex: libc.func('unsigned int if_nametoindex(const char *name)'),
     TestRunOpts,
   };
   return lib;
+}
+
+/** Address of a buffer's memory, for kernel structs that carry user pointers (bpf_prog_info). */
+export function addressOf(buf: Buffer): bigint {
+  return BigInt(koffi().address(buf));
 }
 
 /** errno of the last failed libc/libbpf call on this thread. */
