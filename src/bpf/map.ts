@@ -19,6 +19,18 @@ function batchOpts(elemFlags = 0): Buffer {
   return opts;
 }
 
+/**
+ * Runs a batch write over entries [0, n) in calls of at most BATCH_ENTRIES; each call
+ * gets its range and a count it may lower to what the kernel did.
+ */
+function inChunks(n: number, what: string, call: (from: number, to: number, count: number[]) => number): void {
+  for (let done = 0; done < n; ) {
+    const count = [Math.min(BATCH_ENTRIES, n - done)];
+    check(call(done, done + count[0]!, count), what);
+    done += count[0]!;
+  }
+}
+
 /** Keys and values of a batch read, packed: entry i at i*keySize / i*valueBytes. */
 export interface Batch {
   count: number;
@@ -164,36 +176,18 @@ export class BpfMap {
    * Stops at the first failing entry, with the entries before it written.
    */
   updateMany(keys: Buffer, values: Buffer, n: number): void {
-    const ks = this.info.keySize;
-    const lib = libbpf();
-    const opts = batchOpts();
-    for (let done = 0; done < n; ) {
-      const want = Math.min(BATCH_ENTRIES, n - done);
-      const count = [want];
-      const rc = lib.bpf_map_update_batch(
-        this.fd,
-        keys.subarray(done * ks, (done + want) * ks),
-        values.subarray(done * this.valueBytes, (done + want) * this.valueBytes),
-        count,
-        opts,
-      ) as number;
-      check(rc, `batch update of ${this.label}`);
-      done += count[0]!;
-    }
+    const ks = this.info.keySize, vs = this.valueBytes;
+    inChunks(n, `batch update of ${this.label}`, (from, to, count) =>
+      libbpf().bpf_map_update_batch(this.fd, keys.subarray(from * ks, to * ks), values.subarray(from * vs, to * vs), count, batchOpts()),
+    );
   }
 
   /** n deletes (keys packed) with BPF_MAP_DELETE_BATCH; a missing key is an error, as in the kernel. */
   deleteMany(keys: Buffer, n: number): void {
     const ks = this.info.keySize;
-    const lib = libbpf();
-    const opts = batchOpts();
-    for (let done = 0; done < n; ) {
-      const want = Math.min(BATCH_ENTRIES, n - done);
-      const count = [want];
-      const rc = lib.bpf_map_delete_batch(this.fd, keys.subarray(done * ks, (done + want) * ks), count, opts) as number;
-      check(rc, `batch delete from ${this.label}`);
-      done += count[0]!;
-    }
+    inChunks(n, `batch delete from ${this.label}`, (from, to, count) =>
+      libbpf().bpf_map_delete_batch(this.fd, keys.subarray(from * ks, to * ks), count, batchOpts()),
+    );
   }
 
   /** Per-CPU value slots of a lookup result. */
