@@ -23,7 +23,7 @@ import type { Rates } from '../ipvsadm/format-list.js';
 export const EST_PERIOD_MS = 2000;
 
 /** More missed periods than this change nothing visible: (3/4)^32 < 1e-4. */
-const MAX_CATCH_UP = 32;
+export const MAX_CATCH_UP = 32;
 
 const FIELDS = ['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'] as const;
 type Field = (typeof FIELDS)[number];
