@@ -16,6 +16,7 @@
 // counters in typed arrays (RateFrame), lb_rates read by ranges and written in one
 // batch, one estimator row per lb_rates index (EstimatorTable), nothing allocated
 // per subject.
+import { wordsOf } from '../bpf/counters.js';
 import { lb_rate } from '../bpf/generated/layout.js';
 import { EST_FIELDS, EstimatorTable } from './estimator-table.js';
 import { RATES_ENTRIES, RATES_PERIOD_MS, RATES_STALE_MS } from './rate-entries.js';
@@ -41,11 +42,15 @@ export class FrameOrderError extends Error {}
 
 const REC = lb_rate.size;
 const F = lb_rate.fields;
-/** Offsets of the rates in the record, in EST_FIELDS order. */
-const RATE_OFF = [F.cps.offset, F.inpps.offset, F.outpps.offset, F.inbps.offset, F.outbps.offset];
-/** The five rates lie together at the start of the record (cps .. outbps, lb_shared.h). */
-const RATES_START = F.cps.offset;
-const RATES_END = F.outbps.offset + 8;
+/** The record in u32 words (every field is 4-byte aligned; u64s are lo, hi). */
+const W = REC / 4;
+const W_UPDATED = F.updated_ns.offset / 4;
+const W_OWNER = F.owner_seq.offset / 4;
+const W_SAMPLES = F.samples.offset / 4;
+/** Words of the rates in EST_FIELDS order; they lie together from cps to outbps (lb_shared.h). */
+const W_RATE = [F.cps.offset / 4, F.inpps.offset / 4, F.outpps.offset / 4, F.inbps.offset / 4, F.outbps.offset / 4];
+const W_RATES_START = F.cps.offset / 4;
+const W_RATES_END = F.outbps.offset / 4 + 2;
 const TWO32 = 4294967296;
 /** Indices closer than this are loaded in one range (a few hundred bytes of slack beat a syscall). */
 const SPAN_GAP = 64;
@@ -66,12 +71,14 @@ export class RatesEstimation {
   private stampLo = 0;
   private stampHi = 0;
   /** Rates taken over from a previous agent (record bytes), rewritten until our first step. */
-  private readonly carried = new Map<number, Buffer>();
+  private readonly carried = new Map<number, Uint32Array>();
   private prev = new Uint32Array(0);
   private prevCount = 0;
   private firstRound = true;
   private keys: Buffer = Buffer.alloc(0);
   private records: Buffer = Buffer.alloc(0);
+  private keyWords: Uint32Array = new Uint32Array(0);
+  private recWords: Uint32Array = new Uint32Array(0);
 
   constructor(private store: RateStore, periodMs = RATES_PERIOD_MS) {
     this.table = new EstimatorTable(RATES_ENTRIES, periodMs);
@@ -97,9 +104,9 @@ export class RatesEstimation {
         if (frame.index[e]! <= frame.index[e - 1]!) throw new FrameOrderError(`rate subjects out of order at index ${frame.index[e]}`);
       }
       const first = frame.index[k]!;
-      const stored = this.store.load(first, frame.index[e - 1]! - first + 1);
+      const stored = wordsOf(this.store.load(first, frame.index[e - 1]! - first + 1));
       for (let j = k; j < e; j++) {
-        this.step(frame, j, stored, (frame.index[j]! - first) * REC, nowMs, nowNs, out++);
+        this.step(frame, j, stored, (frame.index[j]! - first) * W, nowMs, nowNs, out++);
         this.seen[frame.index[j]!] = round;
       }
       k = e;
@@ -109,8 +116,8 @@ export class RatesEstimation {
       if (this.seen[i] === round) continue;
       this.tracked[i] = 0; // gone: its entry is cleared
       this.carried.delete(i);
-      this.keys.writeUInt32LE(i, out * 4);
-      this.records.fill(0, out * REC, (out + 1) * REC);
+      this.keyWords[out] = i;
+      this.recWords.fill(0, out * W, (out + 1) * W);
       out++;
     }
     try {
@@ -129,20 +136,18 @@ export class RatesEstimation {
   }
 
   /** One subject: restart its estimator if needed, sample it, fill its record (out-th of this round). */
-  private step(frame: RateFrame, j: number, stored: Buffer, at: number, nowMs: number, nowNs: bigint, out: number): void {
+  private step(frame: RateFrame, j: number, stored: Uint32Array, at: number, nowMs: number, nowNs: bigint, out: number): void {
     const i = frame.index[j]!;
     const own = frame.owner[j]!;
-    const sOwner = stored.readUInt32LE(at + F.owner_seq.offset);
-    const sSamples = stored.readUInt32LE(at + F.samples.offset);
-    const sLo = stored.readUInt32LE(at + F.updated_ns.offset);
-    const sHi = stored.readUInt32LE(at + F.updated_ns.offset + 4);
-    if (this.tracked[i] && (this.owner[i] !== own || sLo !== this.wroteLo || sHi !== this.wroteHi)) {
+    const sSamples = stored[at + W_SAMPLES]!;
+    if (this.tracked[i] && (this.owner[i] !== own || stored[at + W_UPDATED] !== this.wroteLo || stored[at + W_UPDATED + 1] !== this.wroteHi)) {
       this.tracked[i] = 0; // another object on this id, or zeroed by `-Z`: start afresh
     }
     if (!this.tracked[i]) {
       // Only the agent's first round takes over a previous agent's fresh entries.
-      const carry = this.firstRound && sOwner === own && sSamples > 0 && isFresh(stored.readBigUInt64LE(at + F.updated_ns.offset), nowNs);
-      if (carry) this.carried.set(i, Buffer.from(stored.subarray(at + RATES_START, at + RATES_END)));
+      const updatedNs = (BigInt(stored[at + W_UPDATED + 1]!) << 32n) | BigInt(stored[at + W_UPDATED]!);
+      const carry = this.firstRound && stored[at + W_OWNER] === own && sSamples > 0 && isFresh(updatedNs, nowNs);
+      if (carry) this.carried.set(i, stored.slice(at + W_RATES_START, at + W_RATES_END));
       else this.carried.delete(i);
       this.table.start(i, carry);
       this.owner[i] = own;
@@ -151,35 +156,36 @@ export class RatesEstimation {
     this.table.sample(i, frame.lo, frame.hi, j * EST_FIELDS, nowMs);
     const steps = this.table.steps(i);
     if (steps > 0) this.carried.delete(i);
-    const rec = out * REC;
-    this.keys.writeUInt32LE(i, out * 4);
+    const rec = out * W;
+    const r = this.recWords;
+    this.keyWords[out] = i;
     const carried = this.carried.get(i);
     if (steps > 0) {
-      for (let f = 0; f < EST_FIELDS; f++) writeU64(this.records, rec + RATE_OFF[f]!, this.table.rate(i, f));
+      for (let f = 0; f < EST_FIELDS; f++) {
+        const v = this.table.rate(i, f); // a whole number below 2^53, as a u64
+        r[rec + W_RATE[f]!] = v % TWO32;
+        r[rec + W_RATE[f]! + 1] = Math.floor(v / TWO32);
+      }
     } else if (carried) {
-      carried.copy(this.records, rec + RATES_START);
+      r.set(carried, rec + W_RATES_START);
     } else {
-      this.records.fill(0, rec + RATES_START, rec + RATES_END);
+      r.fill(0, rec + W_RATES_START, rec + W_RATES_END);
     }
-    this.records.writeUInt32LE(this.stampLo, rec + F.updated_ns.offset);
-    this.records.writeUInt32LE(this.stampHi, rec + F.updated_ns.offset + 4);
-    this.records.writeUInt32LE(own, rec + F.owner_seq.offset);
-    this.records.writeUInt32LE(steps > 0 ? Math.min(steps, 0xffffffff) : carried ? sSamples : 0, rec + F.samples.offset);
+    r[rec + W_UPDATED] = this.stampLo;
+    r[rec + W_UPDATED + 1] = this.stampHi;
+    r[rec + W_OWNER] = own;
+    r[rec + W_SAMPLES] = steps > 0 ? Math.min(steps, 0xffffffff) : carried ? sSamples : 0;
   }
 
   private reserve(n: number): void {
     if (this.keys.length >= n * 4) return;
     this.keys = Buffer.alloc(n * 4);
     this.records = Buffer.alloc(n * REC);
+    this.keyWords = wordsOf(this.keys);
+    this.recWords = wordsOf(this.records);
   }
 }
 
 function isFresh(updatedNs: bigint, nowNs: bigint): boolean {
   return updatedNs !== 0n && nowNs - updatedNs < STALE_NS;
-}
-
-/** A rate (a whole number below 2^53) as a little-endian u64. */
-function writeU64(buf: Buffer, off: number, v: number): void {
-  buf.writeUInt32LE(v % TWO32, off);
-  buf.writeUInt32LE(Math.floor(v / TWO32), off + 4);
 }

@@ -22,6 +22,19 @@ const TWO32 = 4294967296;
 
 export class CounterMapError extends Error {}
 
+/**
+ * A map read as u32 words, without copying when it can: indexing a Uint32Array is
+ * several times cheaper than Buffer.readUInt32LE's checked reads. Words are in host
+ * order, which is the map's (little-endian hosts, as everywhere in src/bpf). Views
+ * need 4-byte alignment; a Buffer.alloc of map-read size has its own ArrayBuffer at 0.
+ */
+export function wordsOf(buf: Buffer): Uint32Array {
+  if (buf.length % 4 !== 0) throw new RangeError(`${buf.length} bytes are not whole u32 words`);
+  return buf.byteOffset % 4 === 0
+    ? new Uint32Array(buf.buffer, buf.byteOffset, buf.length / 4)
+    : new Uint32Array(Uint8Array.prototype.slice.call(buf).buffer);
+}
+
 /** Summed counters of ids first..first+count-1: u64 halves at [(id - first) * 5 + field]. */
 export class CounterSums {
   readonly lo: Uint32Array;
@@ -55,11 +68,7 @@ export function readCounterSums(map: BpfMap, first: number, n: number, into?: Co
   const count = raw.length / map.valueBytes;
   const out = into && into.first === first && into.count === count ? into : new CounterSums(first, count);
   const cpus = map.valueBytes / map.slotBytes;
-  // A Uint32Array view needs 4-byte alignment; Buffer.alloc of this size has its own ArrayBuffer at 0.
-  // Words in host order = the map's (little-endian hosts, as everywhere in src/bpf).
-  const words = raw.byteOffset % 4 === 0
-    ? new Uint32Array(raw.buffer, raw.byteOffset, raw.length / 4)
-    : new Uint32Array(Uint8Array.prototype.slice.call(raw).buffer);
+  const words = wordsOf(raw);
   const idWords = map.valueBytes / 4;
   const slotWords = map.slotBytes / 4;
   for (let id = 0; id < count; id++) {
