@@ -77,9 +77,8 @@ export function fillCounters(list: SubjectList, svc: CounterSums, real: CounterS
       lo += frame.lo[k * EST_FIELDS + f]!; // < 4,096 × 2^32: exact
       hi += frame.hi[k * EST_FIELDS + f]!;
     }
-    const carry = Math.floor(lo / 4294967296);
-    frame.lo[t + f] = lo - carry * 4294967296;
-    frame.hi[t + f] = (hi + carry) % 4294967296;
+    frame.lo[t + f] = lo; // stored mod 2^32; the carry goes into the high half
+    frame.hi[t + f] = hi + ((lo / 4294967296) >>> 0);
   }
   return frame;
 }

@@ -148,23 +148,24 @@ export class RatesEstimation {
       const updatedNs = (BigInt(stored[at + W_UPDATED + 1]!) << 32n) | BigInt(stored[at + W_UPDATED]!);
       const carry = this.firstRound && stored[at + W_OWNER] === own && sSamples > 0 && isFresh(updatedNs, nowNs);
       if (carry) this.carried.set(i, stored.slice(at + W_RATES_START, at + W_RATES_END));
-      else this.carried.delete(i);
+      else if (this.carried.size) this.carried.delete(i);
       this.table.start(i, carry);
       this.owner[i] = own;
       this.tracked[i] = 1;
     }
     this.table.sample(i, frame.lo, frame.hi, j * EST_FIELDS, nowMs);
     const steps = this.table.steps(i);
-    if (steps > 0) this.carried.delete(i);
+    // (the map is empty but for an agent's first rounds: skip its lookups then)
+    if (steps > 0 && this.carried.size) this.carried.delete(i);
     const rec = out * W;
     const r = this.recWords;
     this.keyWords[out] = i;
-    const carried = this.carried.get(i);
+    const carried = this.carried.size ? this.carried.get(i) : undefined;
     if (steps > 0) {
       for (let f = 0; f < EST_FIELDS; f++) {
         const v = this.table.rate(i, f); // a whole number below 2^53, as a u64
-        r[rec + W_RATE[f]!] = v % TWO32;
-        r[rec + W_RATE[f]! + 1] = Math.floor(v / TWO32);
+        r[rec + W_RATE[f]!] = v; // stored mod 2^32: the low half
+        r[rec + W_RATE[f]! + 1] = (v / TWO32) >>> 0;
       }
     } else if (carried) {
       r.set(carried, rec + W_RATES_START);

@@ -81,9 +81,10 @@ export function readCounterSums(map: BpfMap, first: number, n: number, into?: Co
         lo += words[w + c * slotWords]!;
         hi += words[w + c * slotWords + 1]!;
       }
-      const carry = Math.floor(lo / TWO32);
-      out.lo[id * COUNTER_FIELDS + f] = lo - carry * TWO32;
-      out.hi[id * COUNTER_FIELDS + f] = (hi + carry) % TWO32;
+      // A Uint32Array store keeps the value mod 2^32: the low half, and the high half
+      // with the carry added (wrapping as u64 addition does).
+      out.lo[id * COUNTER_FIELDS + f] = lo;
+      out.hi[id * COUNTER_FIELDS + f] = hi + ((lo / TWO32) >>> 0);
     }
   }
   return out;
