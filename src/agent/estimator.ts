@@ -1,6 +1,7 @@
 // IPVS's rate estimator (net/netfilter/ipvs/ip_vs_est.c), as a pure value fed with
-// counter snapshots and their times. Shared by `monitor`, `--rate` and metrics, so it
-// knows nothing of maps or the UI.
+// counter snapshots and their times. Used by `monitor`, and the reference for the
+// agent's EstimatorTable (estimator-table.ts: the same maths for ~17,000 rows in plain
+// numbers, which feeds lb_rates for `--rate`), so it knows nothing of maps or the UI.
 //
 // The kernel samples every 2 seconds and keeps an exponentially weighted average
 //     avg += (rate - avg) / 4                      (W = 2^-2)
@@ -23,7 +24,7 @@ import type { Rates } from '../ipvsadm/format-list.js';
 export const EST_PERIOD_MS = 2000;
 
 /** More missed periods than this change nothing visible: (3/4)^32 < 1e-4. */
-const MAX_CATCH_UP = 32;
+export const MAX_CATCH_UP = 32;
 
 const FIELDS = ['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'] as const;
 type Field = (typeof FIELDS)[number];

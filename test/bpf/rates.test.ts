@@ -6,14 +6,18 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { check, libbpf } from '../../src/bpf/ffi/libbpf.js';
 import {
-  addReal, addService, describeBpf, loadForTest, realCounters, setupFibNetns, svcCounters, svcKey, XDP_TX,
+  addReal, addService, deleteReal, describeBpf, loadForTest, realCounters, setupFibNetns, svcCounters, svcKey, XDP_TX,
   type FibNetns, type TestDirector,
 } from './harness.js';
 import { packet, type PacketSpec } from './packets.js';
-import { RatesEstimation, mapStore, monotonicNs, ratesRound } from '../../src/agent/rates.js';
+import {
+  RatesEstimation, SubjectSource, entryOf, mapStore, monotonicNs, ratesRound, realOwner, realRateIndex,
+} from '../../src/agent/rates.js';
+import { readCounterSums } from '../../src/bpf/counters.js';
+import { u32Key } from '../../src/bpf/map.js';
 import { withRates, zeroRates } from '../../src/cli/list-rate.js';
 import { buildViews } from '../../src/cli/views.js';
-import { readMeta, readState } from '../../src/bpf/state.js';
+import { readCounters, readMeta, readState } from '../../src/bpf/state.js';
 import { formatList } from '../../src/ipvsadm/format-list.js';
 import type { Stats } from '../../src/model/types.js';
 
@@ -69,17 +73,18 @@ maybe('rates from the per-CPU counters (BPF_PROG_TEST_RUN, controlled rate)', ()
 
   test('10 cps and 1000 pps for 20 s: --rate prints the IPVS estimator’s values', () => {
     const est = new RatesEstimation(mapStore(t.dp.maps.lb_rates));
+    const src = new SubjectSource();
     // a simulated clock: round k at base + 2k s
     const base = monotonicNs();
     const snaps: Stats[] = [svcCounters(t.dp, svcId)];
-    ratesRound(t.dp, est, base);
+    ratesRound(t.dp, est, src, base);
     let sport = 20000;
     for (let k = 1; k <= 10; k++) {
       // one period: 20 new flows (1 packet each) + 1980 more packets of one flow
       for (let i = 0; i < 20; i++) expect(runRepeat(t.progFd, packet(udp(sport++)), fib.ifindex, 1)).toBe(XDP_TX);
       expect(runRepeat(t.progFd, packet(udp(sport - 1)), fib.ifindex, 1980)).toBe(XDP_TX);
       snaps.push(svcCounters(t.dp, svcId));
-      ratesRound(t.dp, est, base + BigInt(k) * 2n * S);
+      ratesRound(t.dp, est, src, base + BigInt(k) * 2n * S);
     }
     const d = snaps[10]!;
     expect(d.conns).toBe(200n);
@@ -101,6 +106,9 @@ maybe('rates from the per-CPU counters (BPF_PROG_TEST_RUN, controlled rate)', ()
     const rr = rv.services[0]!.reals[0]!.rates!;
     expect(rr).toEqual(r);
     expect(realCounters(t.dp, realId).inPkts).toBe(20_000n);
+    // the agent's bulk reader saw what the per-id reader sees
+    expect(readCounterSums(t.dp.maps.lb_svc_stats, svcId, 1).stats(svcId)).toEqual(readCounters(t.dp.maps.lb_svc_stats, svcId));
+    expect(readCounterSums(t.dp.maps.lb_real_stats, realId, 1).stats(realId)).toEqual(readCounters(t.dp.maps.lb_real_stats, realId));
     expect(rv.total).toEqual(r);
     const text = formatList(rv.services, { numeric: true, connections: false, timeout: false, daemon: false, stats: false, rate: true, thresholds: false, persistentConn: false, tunInfo: false, exact: false, nosort: false, json: false }, { connTableSize: readMeta(t.dp).conn_size });
     const pad = (n: number) => String(n).padStart(9);
@@ -117,17 +125,39 @@ maybe('rates from the per-CPU counters (BPF_PROG_TEST_RUN, controlled rate)', ()
   test('-Z clears the service’s rates; the next rounds start from 0 as ip_vs_zero_estimator()', () => {
     zeroRates(t.dp, readState(t.dp), key); // a new agent would otherwise take over the previous test's rates
     const est = new RatesEstimation(mapStore(t.dp.maps.lb_rates));
+    const src = new SubjectSource();
     const base = monotonicNs();
-    ratesRound(t.dp, est, base);
+    ratesRound(t.dp, est, src, base);
     runRepeat(t.progFd, packet(udp(30000)), fib.ifindex, 1000);
-    ratesRound(t.dp, est, base + 2n * S);
+    ratesRound(t.dp, est, src, base + 2n * S);
     let state = readState(t.dp);
     expect(withRates(t.dp, state, buildViews(t.dp, state), base + 5n * S).services[0]!.rates!.inpps).toBe(125); // 500/s, a quarter
     zeroRates(t.dp, state, key);
     state = readState(t.dp);
     expect(withRates(t.dp, state, buildViews(t.dp, state), base + 5n * S).services[0]!.rates!.inpps).toBe(0);
-    ratesRound(t.dp, est, base + 4n * S);
+    ratesRound(t.dp, est, src, base + 4n * S);
     state = readState(t.dp);
     expect(withRates(t.dp, state, buildViews(t.dp, state), base + 5n * S).services[0]!.rates!.inpps).toBe(0);
+  });
+
+  test('a configuration change is picked up at the next round; an unchanged one is not re-read', () => {
+    const src = new SubjectSource();
+    const est = new RatesEstimation(mapStore(t.dp.maps.lb_rates));
+    const base = monotonicNs();
+    ratesRound(t.dp, est, src, base);
+    const before = src.subjects(t.dp);
+    expect(src.subjects(t.dp)).toBe(before); // nothing changed: the same list, not read again
+    const added = addReal(t.dp, key, '192.0.2.12');
+    const withNew = src.subjects(t.dp);
+    expect(withNew).not.toBe(before);
+    expect([...withNew.realIds]).toEqual([realId, added].sort((a, b) => a - b));
+    ratesRound(t.dp, est, src, base + 2n * S);
+    const entry = () => entryOf(t.dp.maps.lb_rates.lookup(u32Key(realRateIndex(added)))!);
+    const real = readState(t.dp).reals.find((r) => r.id === added)!;
+    expect(entry()).toMatchObject({ owner: realOwner(real), updatedNs: base + 2n * S });
+    deleteReal(t.dp, key, '192.0.2.12');
+    expect([...src.subjects(t.dp).realIds]).toEqual([realId]);
+    ratesRound(t.dp, est, src, base + 4n * S);
+    expect(entry()).toMatchObject({ owner: 0, updatedNs: 0n, samples: 0 }); // gone: cleared
   });
 });
