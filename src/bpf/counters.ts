@@ -35,6 +35,18 @@ export function wordsOf(buf: Buffer): Uint32Array {
     : new Uint32Array(Uint8Array.prototype.slice.call(buf).buffer);
 }
 
+// One read buffer per map, reused by every round (the agent reads ~3 MB per round).
+const scratch = new WeakMap<BpfMap, Buffer>();
+function scratchFor(map: BpfMap, n: number): Buffer {
+  const need = Math.min(n, map.info.maxEntries) * map.valueBytes;
+  let b = scratch.get(map);
+  if (!b || b.length < need) {
+    b = Buffer.alloc(need);
+    scratch.set(map, b);
+  }
+  return b;
+}
+
 /** Summed counters of ids first..first+count-1: u64 halves at [(id - first) * 5 + field]. */
 export class CounterSums {
   readonly lo: Uint32Array;
@@ -64,7 +76,7 @@ export function readCounterSums(map: BpfMap, first: number, n: number, into?: Co
   if (!map.percpu || map.info.valueSize !== lb_counters.size) {
     throw new CounterMapError(`${map.label} is not a per-CPU map of lb_counters (value ${map.info.valueSize} bytes)`);
   }
-  const raw = map.lookupRange(first, n);
+  const raw = map.lookupRange(first, n, scratchFor(map, n));
   const count = raw.length / map.valueBytes;
   const out = into && into.first === first && into.count === count ? into : new CounterSums(first, count);
   const cpus = map.valueBytes / map.slotBytes;

@@ -125,12 +125,16 @@ export class BpfMap {
   /**
    * Values of array slots first..first+n-1 (packed, valueBytes each) with
    * BPF_MAP_LOOKUP_BATCH: one syscall per BATCH_ENTRIES slots instead of one per slot.
-   * Only for array maps (every slot exists).
+   * Only for array maps (every slot exists). With `into` large enough, the values are
+   * read into it and the returned Buffer is a view of it (valid until the next read).
    */
-  lookupRange(first: number, n: number): Buffer {
+  lookupRange(first: number, n: number, into?: Buffer): Buffer {
     const end = Math.min(first + n, this.info.maxEntries);
     const total = Math.max(0, end - first);
-    const values = Buffer.alloc(total * this.valueBytes);
+    // A caller reading every round passes its own buffer: no megabytes of garbage per round.
+    const values = into && into.length >= total * this.valueBytes
+      ? into.subarray(0, total * this.valueBytes)
+      : Buffer.alloc(total * this.valueBytes);
     const lib = libbpf();
     const opts = batchOpts();
     let done = 0;

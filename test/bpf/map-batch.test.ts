@@ -36,6 +36,13 @@ describe('batch map operations', () => {
     expect(tail.length).toBe(7 * 12);
     expect(tail.subarray(0, 24)).toEqual(values.subarray((n - 2) * 12));
     expect(tail.subarray(24)).toEqual(Buffer.alloc(5 * 12));
+    // into: read into the caller's buffer (a view of it comes back); too small: a new one
+    const into = Buffer.alloc(10 * 12, 0xee);
+    const view = m.lookupRange(5, 3, into);
+    expect(view.buffer).toBe(into.buffer);
+    expect(view).toEqual(values.subarray(5 * 12, 8 * 12));
+    expect(into.subarray(3 * 12)).toEqual(Buffer.alloc(7 * 12, 0xee));
+    expect(m.lookupRange(0, 20, into).buffer).not.toBe(into.buffer);
   });
 
   it('per-CPU array: one slot per possible CPU, 8-byte aligned', () => {
