@@ -37,7 +37,7 @@ int lb_xdp(struct xdp_md *ctx)
 	__be16 svc_port = 0;
 	struct lb_real *r = 0;
 	struct pkt p = {};
-	struct lb_flow_slot *fs;
+	struct flow_slot *fs;
 	struct lb_svc *svc;
 	struct lb_conn *ce;
 	int ethertype, l3, is_new = 0;

@@ -40,7 +40,8 @@
 
 #define LB_FLOW_SLOTS 4096 /* per CPU; a power of two */
 
-struct lb_flow_slot {
+/* Not lb_*: BPF-private, so not in the generated TypeScript layouts (src/bpf/gen). */
+struct flow_slot {
 	struct lb_conn_key key;
 	__u32 real_id;
 	__u32 real_seq;
@@ -56,7 +57,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, LB_FLOW_SLOTS);
 	__type(key, __u32);
-	__type(value, struct lb_flow_slot);
+	__type(value, struct flow_slot);
 } lb_flow_cache SEC(".maps");
 
 _Static_assert(sizeof(struct lb_conn_key) == 40, "flow_key_eq compares five 8-byte words");
@@ -104,10 +105,10 @@ static __always_inline int flow_key_eq(const struct lb_conn_key *a, const struct
 }
 
 /* The slot answering this packet now, or NULL: take the full path. */
-static __always_inline struct lb_flow_slot *flow_cached(const struct pkt *p)
+static __always_inline struct flow_slot *flow_cached(const struct pkt *p)
 {
 	__u32 i = flow_slot_of(&p->key);
-	struct lb_flow_slot *s;
+	struct flow_slot *s;
 
 	if (!flow_neutral(p))
 		return 0;
@@ -118,7 +119,7 @@ static __always_inline struct lb_flow_slot *flow_cached(const struct pkt *p)
 }
 
 /* The slot's real if it is still the one scheduled (conn_hit's checks), else NULL. */
-static __always_inline struct lb_real *flow_real(const struct lb_flow_slot *s)
+static __always_inline struct lb_real *flow_real(const struct flow_slot *s)
 {
 	__u32 id = s->real_id;
 	struct lb_real *r = bpf_map_lookup_elem(&lb_reals, &id);
@@ -137,7 +138,7 @@ static __always_inline void flow_fill(const struct pkt *p, const struct lb_conn 
 				      __u8 state_before, __u64 now)
 {
 	__u32 i = flow_slot_of(&p->key);
-	struct lb_flow_slot *s;
+	struct flow_slot *s;
 
 	if (!flow_neutral(p) || c->state != state_before)
 		return;
