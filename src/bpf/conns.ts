@@ -14,6 +14,7 @@ import type { Dataplane } from './dataplane.js';
 import type { PinPaths } from './pins.js';
 import type { ConnEntry } from '../ipvsadm/format-conn.js';
 import { DataplaneError } from '../util/errors.js';
+import { idRange } from './id-range.js';
 
 /** Where attach pins lb_gc_sweep (one sweep now: tests, diagnostics, `agent`). */
 export function gcSweepPin(pins: PinPaths): string {
@@ -86,11 +87,28 @@ export interface RealConnCounts {
 /** ActiveConn / InActConn / PersistConn of one destination (lb_real_conns). */
 export function readRealConns(dp: Dataplane, realId: number): RealConnCounts {
   const v = dp.maps.lb_real_conns.lookup(u32Key(realId));
-  if (!v) return { activeConns: 0, inactiveConns: 0, persistConns: 0 };
-  const c = decode(lb_real_conns, v);
+  return countsOf(v ? decode(lb_real_conns, v) : undefined);
+}
+
+function countsOf(c: { active: bigint; inactive: bigint; persist: bigint } | undefined): RealConnCounts {
+  if (!c) return { activeConns: 0, inactiveConns: 0, persistConns: 0 };
   // Never negative on screen: a transient race is put right by the next recount.
   const n = (x: bigint): number => (x > 0n ? Number(x) : 0);
   return { activeConns: n(c.active), inactiveConns: n(c.inactive), persistConns: n(c.persist) };
+}
+
+/**
+ * The counts of many destinations in one batch read of lb_real_conns over the
+ * range of their ids: id → counts.
+ */
+export function readRealConnsOf(dp: Dataplane, ids: readonly number[]): (id: number) => RealConnCounts {
+  const m = dp.maps.lb_real_conns;
+  const [lo, hi] = idRange(ids);
+  const values = hi < 0 ? Buffer.alloc(0) : m.lookupRange(lo, hi - lo + 1);
+  return (id) => {
+    const off = (id - lo) * m.valueBytes;
+    return id >= lo && off + m.valueBytes <= values.length ? countsOf(decode(lb_real_conns, values, off)) : countsOf(undefined);
+  };
 }
 
 export interface RawConn {
