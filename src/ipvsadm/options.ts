@@ -70,18 +70,19 @@ export class OptionSet {
 export function checkCommandOptions(cmd: CmdName, opts: OptionSet): void {
   const row = MATRIX[cmd];
   let exclusive: OptName | undefined;
-  OPT_NAMES.forEach((name, j) => {
+  for (let j = 0; j < OPT_NAMES.length; j++) {
+    const name = OPT_NAMES[j]!;
     const rule = row[j];
     if (!opts.has(name)) {
       if (rule === '+') throw new UsageError(`You need to supply the '${name}' option for the '${cmd}' command`);
-      return;
+      continue;
     }
     if (rule === 'x') throw new UsageError(`Illegal '${name}' option with the '${cmd}' command`);
     if (rule === '1') {
       if (exclusive === undefined) exclusive = name;
       else throw new UsageError(`The option '${name}' conflicts with the '${exclusive}' option in the '${cmd}' command`);
     }
-  });
+  }
 }
 
 /** ipvsadm's popt table (short letter, long name, argument) plus lvs-xdp's long options. */
