@@ -7,7 +7,8 @@
 // them, the idle generation before the service entry that switches to it, removals
 // last) hold op by op. A -R plans its ops kind by kind (src/plan/restore.ts) so that
 // 1,000 services x 16 reals are a few dozen syscalls.
-import { encode } from './codec.js';
+import { encode, expectFields } from './codec.js';
+import { dottedQuadValue } from '../util/ipv4.js';
 import { lb_meta, lb_real, lb_slot_key, lb_svc, lb_svc_key } from './generated/layout.js';
 import { destsIndex, encodeDests } from './sched-dests.js';
 import { enableReplies, putLaddrsMany } from './fwd-state.js';
@@ -41,23 +42,37 @@ function svcValueBytes(s: SvcEntry, into?: Buffer): Buffer {
   }, into);
 }
 
-function realValueBytes(r: RealEntry, into?: Buffer): Buffer {
-  return encode(lb_real, {
-    addr: addrToWords(r.addr),
-    port: r.port,
-    family: familyCode(r.addr.family),
-    fwd: FORWARD_CODE[r.forward],
-    svc_id: r.svcId,
-    weight: r.weight,
-    flags: r.flags,
-    u_threshold: r.upperThreshold,
-    l_threshold: r.lowerThreshold,
-    seq: r.seq,
-  }, into);
+// The hot writers below put fields straight into a batch's bytes (zeroed by the batch's
+// allocation): encode() of 16,000 reals' every field was a third of -R's writing.
+const R = lb_real.fields;
+const SK = lb_slot_key.fields;
+expectFields(lb_real, {
+  addr: 'be32', port: 'be16', family: 'u8', fwd: 'u8', svc_id: 'u32', weight: 'u32', flags: 'u32', u_threshold: 'u32', l_threshold: 'u32', seq: 'u32',
+});
+expectFields(lb_slot_key, { svc_id: 'u32', slot: 'u32' });
+
+/** A real's lb_reals value, into a value's bytes (a new buffer when none). */
+function realValueBytes(r: RealEntry, into: Buffer = Buffer.alloc(lb_real.size)): Buffer {
+  into.fill(0, 0, lb_real.size);
+  const v4 = r.addr.family === 'inet' ? dottedQuadValue(r.addr.ip) : null;
+  const words = v4 === null ? addrToWords(r.addr) : [v4];
+  words.forEach((w, i) => into.writeUInt32BE(w >>> 0, R.addr.offset + 4 * i));
+  into.writeUInt16BE(r.port, R.port.offset);
+  into.writeUInt8(familyCode(r.addr.family), R.family.offset);
+  into.writeUInt8(FORWARD_CODE[r.forward], R.fwd.offset);
+  into.writeUInt32LE(r.svcId >>> 0, R.svc_id.offset);
+  into.writeUInt32LE(r.weight >>> 0, R.weight.offset);
+  into.writeUInt32LE(r.flags >>> 0, R.flags.offset);
+  into.writeUInt32LE(r.upperThreshold >>> 0, R.u_threshold.offset);
+  into.writeUInt32LE(r.lowerThreshold >>> 0, R.l_threshold.offset);
+  into.writeUInt32LE(r.seq >>> 0, R.seq.offset);
+  return into;
 }
 
-function slotKey(svcId: number, gen: number, idx: number, into?: Buffer): Buffer {
-  return encode(lb_slot_key, { svc_id: svcId, slot: ((gen & 1) << 31 | idx) >>> 0 }, into);
+function slotKey(svcId: number, gen: number, idx: number, into: Buffer = Buffer.alloc(lb_slot_key.size)): Buffer {
+  into.writeUInt32LE(svcId >>> 0, SK.svc_id.offset);
+  into.writeUInt32LE(((gen & 1) << 31 | idx) >>> 0, SK.slot.offset);
+  return into;
 }
 
 /** The i-th value of a packed batch buffer. */

@@ -1,6 +1,6 @@
 // lb_svc_dests: each service's destination list per generation (schedulers,
 // bpf/include/sched.h). Written by apply, read back for the reals and their last weights.
-import { encode } from './codec.js';
+import { expectFields } from './codec.js';
 import { lb_svc_dests, lb_sched_limits } from './generated/layout.js';
 import { u32Key, type BpfMap } from './map.js';
 import type { Dataplane } from './dataplane.js';
@@ -14,19 +14,26 @@ export interface Dests {
   lastWeights: number[];
 }
 
-function pad(a: number[]): number[] {
-  return [...a, ...new Array<number>(MAX - a.length).fill(0)];
-}
-
 /** The lb_svc_dests index of a service's list in one generation. */
 export function destsIndex(svcId: number, gen: number): number {
   return svcId * 2 + (gen & 1);
 }
 
-/** Encodes a list into a value buffer (into: a map value's bytes, e.g. a slice of a batch). */
-export function encodeDests(ids: number[], lastWeights: number[], into?: Buffer): Buffer {
+expectFields(lb_svc_dests, { count: 'u32', ids: 'u32', last_weight: 'u32' });
+
+/**
+ * Encodes a list into a value buffer (into: a map value's bytes, e.g. a slice of a
+ * batch): the count and the list's ids and weights; the rest of both arrays zero.
+ */
+export function encodeDests(ids: number[], lastWeights: number[], into: Buffer = Buffer.alloc(lb_svc_dests.size)): Buffer {
   if (ids.length > MAX) throw new RangeError(`${ids.length} destinations, the data plane holds ${MAX}`);
-  return encode(lb_svc_dests, { count: ids.length, pad: 0, ids: pad(ids), last_weight: pad(lastWeights) }, into);
+  into.fill(0, 0, lb_svc_dests.size);
+  into.writeUInt32LE(ids.length, F.count.offset);
+  for (let i = 0; i < ids.length; i++) {
+    into.writeUInt32LE(ids[i]! >>> 0, F.ids.offset + 4 * i);
+    into.writeUInt32LE((lastWeights[i] ?? 0) >>> 0, F.last_weight.offset + 4 * i);
+  }
+  return into;
 }
 
 export function putDests(m: BpfMap, svcId: number, gen: number, ids: number[], lastWeights: number[]): void {

@@ -1,6 +1,6 @@
 // Reads the configuration and the counters out of the pinned maps.
-import { zeroStats, type Protocol, type Stats } from '../model/types.js';
-import { decode } from './codec.js';
+import { zeroStats, type Addr, type Family, type Protocol, type Stats } from '../model/types.js';
+import { decode, expectFields, viewOf } from './codec.js';
 import { lb_counters, lb_fwd, lb_meta, lb_real, lb_real_flags, lb_svc, lb_svc_key } from './generated/layout.js';
 import { familyOf, wordsToAddr } from './addr.js';
 import { u32Key, type BpfMap } from './map.js';
@@ -40,6 +40,23 @@ export function protoOf(code: number): Protocol {
   throw new RangeError(`unknown protocol ${code}`);
 }
 
+// The hot readers below take fields straight from a batch's bytes: decode() of every
+// field of 16,000 reals (arrays, bigints, a switch per field) was most of readState.
+const K = lb_svc_key.fields;
+const S = lb_svc.fields;
+const R = lb_real.fields;
+expectFields(lb_svc_key, { addr: 'be32', port: 'be16', proto: 'u8', family: 'u8' });
+expectFields(lb_svc, { id: 'u32', flags: 'u32', timeout: 'u32', netmask: 'be32', sched: 'u8', gen: 'u8', table_len: 'u32' });
+expectFields(lb_real, {
+  addr: 'be32', port: 'be16', family: 'u8', fwd: 'u8', svc_id: 'u32', weight: 'u32', flags: 'u32', u_threshold: 'u32', l_threshold: 'u32', seq: 'u32',
+});
+
+/** The address of four be32 words at off (IPv4 in the first). */
+function addrAt(v: DataView, off: number, family: Family): Addr {
+  if (family === 'inet') return { family, ip: `${v.getUint8(off)}.${v.getUint8(off + 1)}.${v.getUint8(off + 2)}.${v.getUint8(off + 3)}` };
+  return wordsToAddr([0, 4, 8, 12].map((k) => v.getUint32(off + k, false)), family);
+}
+
 /** Every service entry, read in batches (BPF_MAP_LOOKUP_BATCH), in the map's order. */
 export function readServices(dp: Dataplane): SvcEntry[] {
   const out: SvcEntry[] = [];
@@ -47,41 +64,52 @@ export function readServices(dp: Dataplane): SvcEntry[] {
   const ks = m.info.keySize;
   const vb = m.valueBytes;
   for (const b of m.entries()) {
+    const keys = viewOf(b.keys);
+    const values = viewOf(b.values);
     for (let i = 0; i < b.count; i++) {
-      const key = decode(lb_svc_key, b.keys, i * ks);
-      const svc = decode(lb_svc, b.values, i * vb);
-      const family = familyOf(key.family);
+      const k = i * ks;
+      const v = i * vb;
       out.push({
-        key: { protocol: protoOf(key.proto), addr: wordsToAddr(key.addr, family), port: key.port },
-        id: svc.id,
-        scheduler: schedulerByCode(svc.sched),
-        flags: svc.flags,
-        timeout: svc.timeout,
-        netmask: svc.netmask,
-        gen: svc.gen,
-        tableLen: svc.table_len,
+        key: {
+          protocol: protoOf(keys.getUint8(k + K.proto.offset)),
+          addr: addrAt(keys, k + K.addr.offset, familyOf(keys.getUint8(k + K.family.offset))),
+          port: keys.getUint16(k + K.port.offset, false),
+        },
+        id: values.getUint32(v + S.id.offset, true),
+        scheduler: schedulerByCode(values.getUint8(v + S.sched.offset)),
+        flags: values.getUint32(v + S.flags.offset, true),
+        timeout: values.getUint32(v + S.timeout.offset, true),
+        netmask: values.getUint32(v + S.netmask.offset, false),
+        gen: values.getUint8(v + S.gen.offset),
+        tableLen: values.getUint32(v + S.table_len.offset, true),
       });
     }
   }
   return out;
 }
 
-/** A destination slot of lb_reals (at offset in v: a batch), or undefined when the slot is free. */
-export function realEntryOf(id: number, v: Buffer | undefined, offset = 0): RealEntry | undefined {
-  if (!v || !(v.readUInt32LE(offset + lb_real.fields.flags.offset) & lb_real_flags.LB_REAL_F_USED)) return undefined;
-  const r = decode(lb_real, v, offset);
+/** The lb_reals slot at offset of a view, or undefined when the slot is free. */
+function realAt(v: DataView, id: number, off: number, lastWeight?: number): RealEntry | undefined {
+  const flags = v.getUint32(off + R.flags.offset, true);
+  if (!(flags & lb_real_flags.LB_REAL_F_USED)) return undefined;
   return {
     id,
-    svcId: r.svc_id,
-    addr: wordsToAddr(r.addr, familyOf(r.family)),
-    port: r.port,
-    forward: forwardOf(r.fwd),
-    weight: r.weight,
-    flags: r.flags,
-    upperThreshold: r.u_threshold,
-    lowerThreshold: r.l_threshold,
-    seq: r.seq,
+    svcId: v.getUint32(off + R.svc_id.offset, true),
+    addr: addrAt(v, off + R.addr.offset, familyOf(v.getUint8(off + R.family.offset))),
+    port: v.getUint16(off + R.port.offset, false),
+    forward: forwardOf(v.getUint8(off + R.fwd.offset)),
+    weight: v.getUint32(off + R.weight.offset, true),
+    flags,
+    upperThreshold: v.getUint32(off + R.u_threshold.offset, true),
+    lowerThreshold: v.getUint32(off + R.l_threshold.offset, true),
+    seq: v.getUint32(off + R.seq.offset, true),
+    lastWeight,
   };
+}
+
+/** A destination slot of lb_reals (at offset in v: a batch), or undefined when the slot is free. */
+export function realEntryOf(id: number, v: Buffer | undefined, offset = 0): RealEntry | undefined {
+  return v ? realAt(viewOf(v), id, offset) : undefined;
 }
 
 /**
@@ -96,21 +124,25 @@ export function readReals(
   dp: Dataplane, services: SvcEntry[], lists?: Map<number, Dests>, lastWeights?: Map<number, number>,
 ): RealEntry[] {
   const all = lists ?? readAllDests(dp, services);
-  const [lo, hi] = idRange([...all.values()].flatMap((d) => d.ids));
+  const own = services.map((s) => all.get(s.id)!.ids);
+  let lo = Infinity;
+  let hi = -1;
+  for (const ids of own) [lo, hi] = idRange(ids, lo, hi);
   if (hi < 0) return [];
   const m = dp.maps.lb_reals;
   const vb = m.valueBytes;
-  const slots = m.lookupRange(lo, hi - lo + 1);
+  const bytes = m.lookupRange(lo, hi - lo + 1);
+  const slots = viewOf(bytes);
+  const seen = new Uint8Array(hi - lo + 1); // a real listed twice is taken once
   const out: RealEntry[] = [];
-  const seen = new Set<number>();
-  for (const s of services) {
-    for (const id of all.get(s.id)!.ids) {
-      if (seen.has(id) || (id - lo + 1) * vb > slots.length) continue;
-      const r = realEntryOf(id, slots, (id - lo) * vb);
-      if (!r || r.svcId !== s.id) continue;
-      const lw = lastWeights?.get(id);
-      if (lw !== undefined) r.lastWeight = lw;
-      seen.add(id);
+  for (let k = 0; k < services.length; k++) {
+    const ids = own[k]!;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (seen[id - lo] || (id - lo + 1) * vb > bytes.length) continue;
+      const r = realAt(slots, id, (id - lo) * vb, lastWeights?.get(id));
+      if (!r || r.svcId !== services[k]!.id) continue;
+      seen[id - lo] = 1;
       out.push(r);
     }
   }
