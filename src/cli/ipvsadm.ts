@@ -91,7 +91,7 @@ function list(cmd: Extract<Command, { kind: 'list' }>, ctx: CliContext): number 
     }
     if (o.daemon) return 0; // no sync daemon runs: ipvsadm prints nothing
     if (o.rate) return listRate(cmd, ctx, dp); // the agent's estimator (issue #5)
-    const views = buildViews(dp, readState(dp));
+    const views = buildViews(dp, readState(dp), { counters: o.stats }); // plain -L prints no counters
     const lctx = { connTableSize: meta.conn_size, resolve: o.numeric ? undefined : filesResolver() };
     let text: string;
     if (cmd.key) {
@@ -121,7 +121,8 @@ export function runIpvsadm(cmd: Command, ctx: CliContext): number {
     case 'save': {
       const dp = Dataplane.open(ctx.pins);
       try {
-        process.stdout.write(formatSave(buildViews(dp, readState(dp)), cmd.numeric, cmd.numeric ? undefined : filesResolver()));
+        const views = buildViews(dp, readState(dp), { counters: false }); // -S saves no counters
+        process.stdout.write(formatSave(views, cmd.numeric, cmd.numeric ? undefined : filesResolver()));
       } finally {
         dp.close();
       }

@@ -1,5 +1,5 @@
 // From the decoded data plane to what the listings print.
-import type { Real, Service } from '../model/types.js';
+import { zeroStats, type Real, type Service } from '../model/types.js';
 import type { DpState, RealEntry, SvcEntry } from '../plan/state.js';
 import { realsOf } from '../plan/state.js';
 import { netmaskText, schedFlagsOf } from '../plan/encode-service.js';
@@ -32,37 +32,31 @@ export function realOf(r: RealEntry): Real {
   };
 }
 
-/** The result of read, read on first use only. */
-function once<T>(read: () => T): () => T {
-  let value: { v: T } | undefined;
-  return () => (value ??= { v: read() }).v;
+export interface ViewOptions {
+  /**
+   * Read the per-CPU traffic counters into stats (the default). Listings that do not
+   * print them (plain -L, -S) pass false and get zeros: summing 17,000 per-CPU
+   * entries into bigints was a fifth of -Ln.
+   */
+  counters?: boolean;
 }
 
 /**
  * Services with their reals and counters. ActiveConn/InActConn/PersistConn are
  * lb_real_conns, kept by the data plane at every state change and expiry and
  * recounted by its expiry sweep (bpf/include/gc.h). Each map is read once for all
- * ids (batches). The traffic counters are read when first asked for: plain -Ln never
- * prints them, and summing 17,000 per-CPU entries was a fifth of its time.
+ * ids (batches), not once per service and per real.
  */
-export function buildViews(dp: Dataplane, state: DpState): ListedService[] {
-  const svcIds = state.services.map((s) => s.id);
+export function buildViews(dp: Dataplane, state: DpState, opts: ViewOptions = {}): ListedService[] {
   const realIds = state.reals.map((r) => r.id);
-  const svcStats = once(() => readCountersOf(dp.maps.lb_svc_stats, svcIds));
-  const realStats = once(() => readCountersOf(dp.maps.lb_real_stats, realIds));
+  const none = () => zeroStats();
+  const svcStats = opts.counters === false ? none : readCountersOf(dp.maps.lb_svc_stats, state.services.map((s) => s.id));
+  const realStats = opts.counters === false ? none : readCountersOf(dp.maps.lb_real_stats, realIds);
   const counts = readRealConnsOf(dp, realIds);
   return state.services.map((s) => ({
     service: serviceOf(s),
-    get stats() {
-      return svcStats()(s.id);
-    },
-    reals: realsOf(state, s.id).map((r) => ({
-      real: realOf(r),
-      counts: counts(r.id),
-      get stats() {
-        return realStats()(r.id);
-      },
-    })),
+    stats: svcStats(s.id),
+    reals: realsOf(state, s.id).map((r) => ({ real: realOf(r), counts: counts(r.id), stats: realStats(r.id) })),
     ...(state.laddrs?.[s.id]?.length ? { laddrs: state.laddrs[s.id] } : {}), // FULLNAT LIPs (issue #3)
   }));
 }
