@@ -148,6 +148,7 @@ function realLine(v: ListedService, r: ListedReal, opts: ListOptions, resolve?: 
 
 function serviceEntry(v: ListedService, opts: ListOptions, resolve?: Resolver): string {
   const reals = opts.nosort ? v.reals : sortDests(v.reals, (r) => r.real);
-  const lines = [serviceLine(v, opts, resolve), ...reals.map((r) => realLine(v, r, opts, resolve))];
-  return lines.map((l) => `${l}\n`).join('');
+  let out = `${serviceLine(v, opts, resolve)}\n`;
+  for (let i = 0; i < reals.length; i++) out += `${realLine(v, reals[i]!, opts, resolve)}\n`;
+  return out;
 }

@@ -5,14 +5,11 @@
 // purpose: the output must match ipvsadm byte for byte.
 import type { Addr, Protocol } from '../model/types.js';
 import { inet6Pton, inetAton } from './parse-addr.js';
+import { dottedQuadValue } from '../util/ipv4.js';
 
-/** A dotted quad without leading zeros: its value, as inet_aton gives it, without inet_aton's generality. */
-const PLAIN_QUAD = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+/** inet_aton's value of an IPv4 text; the canonical form without inet_aton's generality. */
 function quadValue(ip: string): number | null {
-  const m = PLAIN_QUAD.exec(ip);
-  if (!m) return inetAton(ip);
-  const [a, b, c, d] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
-  return a > 255 || b > 255 || c > 255 || d > 255 ? null : ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  return dottedQuadValue(ip) ?? inetAton(ip);
 }
 
 /** An address as the four big-endian 32-bit words of union nf_inet_addr (IPv4 in word 0). */
@@ -62,31 +59,47 @@ export function cmpDests(a: { addr: Addr; port: number }, b: { addr: Addr; port:
   return r !== 0 ? r : a.port - b.port;
 }
 
-/** What the comparators read of an address or a service, computed once per item by the sort*By functions. */
-interface SortKey {
+/**
+ * What the comparators read of an address or a service, computed once per item by
+ * sortServices/sortDests: one flat object (IPv4 uses w0 only).
+ */
+interface SortKey<T> {
+  item: T;
   family: Addr['family'];
-  words: number[];
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
   protocol: Protocol;
   port: number;
 }
 
-function keyOf(addr: Addr, port: number, protocol: Protocol = 'tcp'): SortKey {
-  return { family: addr.family, words: addrWords(addr), protocol, port };
+function keyOf<T>(item: T, addr: Addr, port: number, protocol: Protocol): SortKey<T> {
+  if (addr.family === 'inet') return { item, family: addr.family, w0: quadValue(addr.ip) ?? 0, w1: 0, w2: 0, w3: 0, protocol, port };
+  const w = addrWords(addr);
+  return { item, family: addr.family, w0: w[0]!, w1: w[1]!, w2: w[2]!, w3: w[3]!, protocol, port };
+}
+
+/** cmpAddr on keys. */
+function cmpKeyAddr<T>(a: SortKey<T>, b: SortKey<T>): number {
+  const r = cmpU32(a.w0, b.w0);
+  if (r !== 0 || a.family !== 'inet6') return r;
+  return cmpU32(a.w1, b.w1) || cmpU32(a.w2, b.w2) || cmpU32(a.w3, b.w3);
 }
 
 /** cmpServices on keys. */
-function cmpServiceKeys(a: SortKey, b: SortKey): number {
+function cmpServiceKeys<T>(a: SortKey<T>, b: SortKey<T>): number {
   const af = AF[a.family] - AF[b.family];
   if (af !== 0) return af;
   const pr = PROTO[a.protocol] - PROTO[b.protocol];
   if (pr !== 0) return pr;
-  const r = cmpWords(a.family, a.words, b.words);
+  const r = cmpKeyAddr(a, b);
   return r !== 0 ? r : a.port - b.port;
 }
 
 /** cmpDests on keys. */
-function cmpDestKeys(a: SortKey, b: SortKey): number {
-  const r = cmpWords(a.family, a.words, b.words);
+function cmpDestKeys<T>(a: SortKey<T>, b: SortKey<T>): number {
+  const r = cmpKeyAddr(a, b);
   return r !== 0 ? r : a.port - b.port;
 }
 
@@ -95,37 +108,53 @@ function cmpDestKeys(a: SortKey, b: SortKey): number {
  * on every comparison: a listing of 1,000 services x 16 reals compares ~70,000 times.
  */
 export function sortServices<T>(items: readonly T[], service: (t: T) => SortableService): T[] {
-  return sortByKey(items, (t) => {
-    const s = service(t);
-    return keyOf(s.addr, s.port, s.protocol);
-  }, cmpServiceKeys);
+  const keys = new Array<SortKey<T>>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const s = service(items[i]!);
+    keys[i] = keyOf(items[i]!, s.addr, s.port, s.protocol);
+  }
+  return itemsOf(glibcSort(keys, cmpServiceKeys));
 }
 
 /** glibcSort(items, cmpDests), keys computed once per item (see sortServices). */
 export function sortDests<T>(items: readonly T[], dest: (t: T) => { addr: Addr; port: number }): T[] {
-  return sortByKey(items, (t) => {
-    const d = dest(t);
-    return keyOf(d.addr, d.port);
-  }, cmpDestKeys);
-}
-
-function sortByKey<T>(items: readonly T[], key: (t: T) => SortKey, cmp: (a: SortKey, b: SortKey) => number): T[] {
-  const keyed = items.map((item) => ({ item, key: key(item) }));
-  return glibcSort(keyed, (a, b) => cmp(a.key, b.key)).map((k) => k.item);
-}
-
-/** glibc msort_with_tmp(): split n/2, sort halves, merge taking the left on cmp <= 0. */
-export function glibcSort<T>(items: readonly T[], cmp: (a: T, b: T) => number): T[] {
-  if (items.length <= 1) return [...items];
-  const n1 = Math.floor(items.length / 2);
-  const b1 = glibcSort(items.slice(0, n1), cmp);
-  const b2 = glibcSort(items.slice(n1), cmp);
-  const out: T[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < b1.length && j < b2.length) {
-    if (cmp(b1[i]!, b2[j]!) <= 0) out.push(b1[i++]!);
-    else out.push(b2[j++]!);
+  const keys = new Array<SortKey<T>>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const d = dest(items[i]!);
+    keys[i] = keyOf(items[i]!, d.addr, d.port, 'tcp');
   }
-  return out.concat(b1.slice(i), b2.slice(j));
+  return itemsOf(glibcSort(keys, cmpDestKeys));
+}
+
+function itemsOf<T>(keys: Array<SortKey<T>>): T[] {
+  const out = new Array<T>(keys.length);
+  for (let i = 0; i < keys.length; i++) out[i] = keys[i]!.item;
+  return out;
+}
+
+/**
+ * glibc msort_with_tmp(): split n/2, sort halves, merge taking the left on cmp <= 0.
+ * Sorts a copy in place through one scratch array, as glibc does (slices and concats
+ * at every level were most of the sort's cost).
+ */
+export function glibcSort<T>(items: readonly T[], cmp: (a: T, b: T) => number): T[] {
+  const a = [...items];
+  msort(a, new Array<T>(a.length), 0, a.length, cmp);
+  return a;
+}
+
+function msort<T>(a: T[], tmp: T[], lo: number, n: number, cmp: (a: T, b: T) => number): void {
+  if (n <= 1) return;
+  const n1 = Math.floor(n / 2);
+  msort(a, tmp, lo, n1, cmp);
+  msort(a, tmp, lo + n1, n - n1, cmp);
+  let i = lo;
+  let j = lo + n1;
+  let k = 0;
+  const iEnd = lo + n1;
+  const jEnd = lo + n;
+  while (i < iEnd && j < jEnd) tmp[k++] = cmp(a[i]!, a[j]!) <= 0 ? a[i++]! : a[j++]!;
+  while (i < iEnd) tmp[k++] = a[i++]!;
+  // what is left of the second half is already in place
+  for (let x = 0; x < k; x++) a[lo + x] = tmp[x]!;
 }
