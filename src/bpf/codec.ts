@@ -44,11 +44,25 @@ function writeScalar(buf: Buffer, off: number, t: ScalarType, v: number | bigint
   }
 }
 
+/**
+ * The fields of a layout as a list, made once per layout: -Ln decodes and -R encodes
+ * tens of thousands of values, and Object.entries() on every call was most of it.
+ */
+const fieldLists = new WeakMap<StructLayout, ReadonlyArray<readonly [string, FieldLayout]>>();
+function fieldsOf(layout: StructLayout): ReadonlyArray<readonly [string, FieldLayout]> {
+  let f = fieldLists.get(layout);
+  if (!f) {
+    f = Object.entries(layout.fields);
+    fieldLists.set(layout, f);
+  }
+  return f;
+}
+
 /** Encodes v; fields left out are zero (padding included). */
 export function encode<L extends StructLayout>(layout: L, v: Partial<Decoded<L>>, into?: Buffer): Buffer {
   const buf = into ?? Buffer.alloc(layout.size);
   if (into) buf.fill(0, 0, layout.size);
-  for (const [name, f] of Object.entries(layout.fields)) {
+  for (const [name, f] of fieldsOf(layout)) {
     const value = (v as Record<string, unknown>)[name];
     if (value === undefined) continue;
     if (f.count === 1) {
@@ -63,7 +77,7 @@ export function encode<L extends StructLayout>(layout: L, v: Partial<Decoded<L>>
 
 export function decode<L extends StructLayout>(layout: L, buf: Buffer, offset = 0): Decoded<L> {
   const out: Record<string, unknown> = {};
-  for (const [name, f] of Object.entries(layout.fields)) {
+  for (const [name, f] of fieldsOf(layout)) {
     if (f.count === 1) {
       out[name] = readScalar(buf, offset + f.offset, f.type);
     } else {
@@ -73,4 +87,21 @@ export function decode<L extends StructLayout>(layout: L, buf: Buffer, offset = 
     }
   }
   return out as Decoded<L>;
+}
+
+/** A DataView over a buffer's bytes, for reading fields straight from a batch in hot loops. */
+export function viewOf(buf: Buffer): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/**
+ * Checks that fields of a layout still have the types a hand-written reader assumes
+ * (-Ln reads 16,000 reals field by field instead of through decode()). Run when the
+ * reader's module loads: a layout change fails at once, not as wrong numbers.
+ */
+export function expectFields(layout: StructLayout, types: Readonly<Record<string, ScalarType>>): void {
+  for (const [name, type] of Object.entries(types)) {
+    const f = layout.fields[name];
+    if (!f || f.type !== type) throw new TypeError(`${layout.name}.${name} is ${f ? f.type : 'missing'}, the reader expects ${type}`);
+  }
 }

@@ -13,8 +13,9 @@ import { readMeta, readState } from '../bpf/state.js';
 import { applyOps } from '../bpf/apply.js';
 import type { Op } from '../plan/ops.js';
 import type { DpState } from '../plan/state.js';
-import * as plan from '../plan/plan.js';
-import { sameServiceKey } from '../model/types.js';
+import { planCommand } from '../plan/command.js';
+import { RestoreLineError, RestorePlanner } from '../plan/restore.js';
+import { addrPortString, sameServiceKey, type Addr } from '../model/types.js';
 import { LvsError, StateError, UnsupportedError } from '../util/errors.js';
 import { withLock } from '../util/lock.js';
 import { probeNeighbours } from '../net/neigh.js';
@@ -24,50 +25,35 @@ import { listRate, zeroRatesAfter } from './list-rate.js'; // issue #5
 import { listJson } from './list-json.js';
 import { filesResolver } from '../ipvsadm/resolve.js';
 import { listLaddrs } from './laddr.js';
-import { planAddLaddr, planDelLaddr } from '../plan/laddr.js';
 
-/** Plans one mutating command; undefined for commands that do not change maps. */
-export function planCommand(state: DpState, cmd: Command): Op[] | undefined {
-  switch (cmd.kind) {
-    case 'add-service': return plan.planAddService(state, cmd.service);
-    case 'edit-service': return plan.planEditService(state, cmd.service);
-    case 'delete-service': return plan.planDeleteService(state, cmd.key);
-    case 'clear': return plan.planClear(state);
-    case 'add-real': return plan.planAddReal(state, cmd.key, cmd.real);
-    case 'edit-real': return plan.planEditReal(state, cmd.key, cmd.real);
-    case 'delete-real': return plan.planDeleteReal(state, cmd.key, cmd.real);
-    case 'zero': return plan.planZero(state, cmd.key);
-    case 'set-timeout': return [{ op: 'set-timeouts', tcp: cmd.tcp, tcpfin: cmd.tcpfin, udp: cmd.udp }];
-    case 'add-laddr': return planAddLaddr(state, cmd.key, cmd.laddr); // FULLNAT LIPs (issue #3)
-    case 'delete-laddr': return planDelLaddr(state, cmd.key, cmd.laddr);
-    default: return undefined;
-  }
-}
-
-export class RestoreLineError extends LvsError {
-  constructor(line: number, e: unknown) {
-    super(`line ${line}: ${(e as Error).message}`, e instanceof LvsError ? e.exitCode : 1);
-  }
-}
+// Where they lived before src/plan/command.ts and src/plan/restore.ts (the agent imports planCommand from here).
+export { planCommand, RestoreLineError };
 
 /** Plans a whole -R input against state; throws at the first bad line, naming it. */
 export function planRestore(state: DpState, text: string): Op[] {
-  const ops: Op[] = [];
-  const cur: DpState = { ...state, services: [...state.services], reals: [...state.reals] };
+  const planner = new RestorePlanner(state);
   text.split('\n').forEach((line, i) => {
     try {
       const cmd = parseRestoreLine(line, i + 1);
       if (!cmd) return;
-      const o = planCommand(cur, cmd);
-      if (!o) throw new StateError(`'${line.trim()}' cannot be restored`);
-      for (const op of o) ops.push(op);
-      plan.applyInPlace(cur, o);
-    } catch (e) {
+      if (!planner.add(cmd, i + 1)) throw new StateError(`'${line.trim()}' cannot be restored`);
+    } catch (err) {
+      const e = planner.earlierError() ?? err; // a table of an earlier line comes first
       if (e instanceof RestoreLineError || !(e instanceof LvsError)) throw e;
       throw e.message.startsWith('line ') ? e : new RestoreLineError(i + 1, e);
     }
   });
-  return ops;
+  return planner.finish();
+}
+
+/**
+ * Each address once: a restore names the same real server in many services, and
+ * one datagram per address is all neighbour resolution needs.
+ */
+function distinctAddrs(addrs: Addr[]): Addr[] {
+  const seen = new Map<string, Addr>();
+  for (const a of addrs) seen.set(addrPortString(a, 0), a);
+  return [...seen.values()];
 }
 
 function mutate(ctx: CliContext, build: (state: DpState) => Op[]): number {
@@ -77,7 +63,7 @@ function mutate(ctx: CliContext, build: (state: DpState) => Op[]): number {
       const ops = build(readState(dp));
       applyOps(dp, ops);
       const reals = ops.flatMap((o) => (o.op === 'put-real' ? [o.real.addr] : []));
-      if (reals.length) probeNeighbours(reals);
+      if (reals.length) probeNeighbours(distinctAddrs(reals));
       return 0;
     } finally {
       dp.close();
@@ -105,7 +91,7 @@ function list(cmd: Extract<Command, { kind: 'list' }>, ctx: CliContext): number 
     }
     if (o.daemon) return 0; // no sync daemon runs: ipvsadm prints nothing
     if (o.rate) return listRate(cmd, ctx, dp); // the agent's estimator (issue #5)
-    const views = buildViews(dp, readState(dp));
+    const views = buildViews(dp, readState(dp), { counters: o.stats }); // plain -L prints no counters
     const lctx = { connTableSize: meta.conn_size, resolve: o.numeric ? undefined : filesResolver() };
     let text: string;
     if (cmd.key) {
@@ -135,7 +121,8 @@ export function runIpvsadm(cmd: Command, ctx: CliContext): number {
     case 'save': {
       const dp = Dataplane.open(ctx.pins);
       try {
-        process.stdout.write(formatSave(buildViews(dp, readState(dp)), cmd.numeric, cmd.numeric ? undefined : filesResolver()));
+        const views = buildViews(dp, readState(dp), { counters: false }); // -S saves no counters
+        process.stdout.write(formatSave(views, cmd.numeric, cmd.numeric ? undefined : filesResolver()));
       } finally {
         dp.close();
       }

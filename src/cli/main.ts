@@ -4,14 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseIpvsadm } from '../ipvsadm/parse.js';
 import { pinDirFrom, pinPaths } from '../bpf/pins.js';
 import { LvsError, UsageError } from '../util/errors.js';
-import { attachCommand } from './attach.js';
-import { detachCommand } from './detach.js';
-import { statusCommand } from './status.js';
-import { agentCommand } from './agent.js';
 import { runIpvsadm } from './ipvsadm.js';
-import { realserverCommand } from '../realserver/command.js';
-import { labCommand } from '../lab/command.js';
-import { monitorCommand } from './monitor.js';
 import type { CliContext } from './context.js';
 
 const PROG = 'lvs-xdp';
@@ -36,14 +29,23 @@ export function splitGlobal(argv: string[]): { pinDir?: string; rest: string[] }
 
 type Handler = (argv: string[], ctx: CliContext) => number | Promise<number>;
 
-const COMMANDS: Record<string, Handler> = {
-  attach: attachCommand,
-  detach: detachCommand,
-  status: statusCommand,
-  realserver: (argv) => realserverCommand(argv),
-  lab: (argv) => labCommand(argv),
-  monitor: monitorCommand,
-  agent: agentCommand,
+// Each command's module is loaded only when it runs: node compiles every module it
+// imports at start-up, and the ipvsadm commands (-R, -Ln) must not pay for the
+// monitor's React/Ink, the agent's HTTP server or the lab's namespaces.
+const COMMANDS: Record<string, () => Promise<Handler>> = {
+  attach: async () => (await import('./attach.js')).attachCommand,
+  detach: async () => (await import('./detach.js')).detachCommand,
+  status: async () => (await import('./status.js')).statusCommand,
+  realserver: async () => {
+    const { realserverCommand } = await import('../realserver/command.js');
+    return (argv) => realserverCommand(argv);
+  },
+  lab: async () => {
+    const { labCommand } = await import('../lab/command.js');
+    return (argv) => labCommand(argv);
+  },
+  monitor: async () => (await import('./monitor.js')).monitorCommand,
+  agent: async () => (await import('./agent.js')).agentCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -57,8 +59,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const { pinDir, rest } = splitGlobal(argv);
     ctx.pins = pinPaths(pinDirFrom(pinDir));
-    const handler = rest[0] ? COMMANDS[rest[0]] : undefined;
-    if (handler) return await handler(rest.slice(1), ctx);
+    const load = rest[0] ? COMMANDS[rest[0]] : undefined;
+    if (load) return await (await load())(rest.slice(1), ctx);
     return runIpvsadm(parseIpvsadm(rest), ctx);
   } catch (e) {
     if (e instanceof LvsError) {

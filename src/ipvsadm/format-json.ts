@@ -12,7 +12,7 @@ import type { ListedReal, ListedService, Rates } from './format-list.js';
 import { IPVS_VERSION } from './format-list.js';
 import { addrPortName, maskText, schedFlagsText } from './format-name.js';
 import type { Resolver } from './format-name.js';
-import { cmpDests, cmpServices, glibcSort } from './sort.js';
+import { sortDests, sortServices } from './sort.js';
 
 export const JSON_SCHEMA_VERSION = 1;
 export const JSON_SCHEMA_ID = 'https://lvs-xdp.invalid/schema/ipvsadm-list.json';
@@ -72,7 +72,7 @@ function realJson(v: ListedService, r: ListedReal, opts: ListOptions, resolve?: 
 
 function serviceJson(v: ListedService, opts: ListOptions, resolve?: Resolver) {
   const s = v.service;
-  const reals = opts.nosort ? v.reals : glibcSort(v.reals, (a, b) => cmpDests(a.real, b.real));
+  const reals = opts.nosort ? v.reals : sortDests(v.reals, (r) => r.real);
   const flags = schedFlagsText(s);
   return {
     protocol: s.protocol,
@@ -90,7 +90,7 @@ function serviceJson(v: ListedService, opts: ListOptions, resolve?: Resolver) {
 
 /** `-L[n] [--stats|--rate|…] --json [-t|-u service]`: services, reals, counters, rates. */
 export function formatListJson(views: readonly ListedService[], opts: ListOptions, ctx: JsonListContext): string {
-  const sorted = opts.nosort ? [...views] : glibcSort(views, (a, b) => cmpServices(a.service, b.service));
+  const sorted = opts.nosort ? [...views] : sortServices(views, (v) => v.service);
   return toJson({
     ...header('services'),
     ipvsVersion: IPVS_VERSION,

@@ -7,7 +7,7 @@ import type { ListOptions } from './command.js';
 import { left, largeNum, right, toBig } from './format-num.js';
 import { addrPortName, maskText, schedFlagsText } from './format-name.js';
 import type { Resolver } from './format-name.js';
-import { cmpDests, cmpServices, glibcSort } from './sort.js';
+import { sortDests, sortServices } from './sort.js';
 
 export { formatConnections, formatDaemons } from './format-conn.js';
 export type { ConnEntry, ConnEndpoint, DaemonInfo } from './format-conn.js';
@@ -54,7 +54,7 @@ const PROT_COL = 'Prot LocalAddress:Port';
 /** `ipvsadm -L[n]` of the whole table: header, column titles, every service. */
 export function formatList(views: readonly ListedService[], opts: ListOptions, ctx: ListContext): string {
   const header = `IP Virtual Server version ${IPVS_VERSION} (size=${ctx.connTableSize})\n`;
-  const sorted = opts.nosort ? [...views] : glibcSort(views, (a, b) => cmpServices(a.service, b.service));
+  const sorted = opts.nosort ? [...views] : sortServices(views, (v) => v.service);
   return header + title(opts) + sorted.map((v) => serviceEntry(v, opts, ctx.resolve)).join('');
 }
 
@@ -147,7 +147,8 @@ function realLine(v: ListedService, r: ListedReal, opts: ListOptions, resolve?: 
 }
 
 function serviceEntry(v: ListedService, opts: ListOptions, resolve?: Resolver): string {
-  const reals = opts.nosort ? v.reals : glibcSort(v.reals, (a, b) => cmpDests(a.real, b.real));
-  const lines = [serviceLine(v, opts, resolve), ...reals.map((r) => realLine(v, r, opts, resolve))];
-  return lines.map((l) => `${l}\n`).join('');
+  const reals = opts.nosort ? v.reals : sortDests(v.reals, (r) => r.real);
+  let out = `${serviceLine(v, opts, resolve)}\n`;
+  for (let i = 0; i < reals.length; i++) out += `${realLine(v, reals[i]!, opts, resolve)}\n`;
+  return out;
 }

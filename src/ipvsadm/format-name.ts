@@ -21,8 +21,9 @@ export function addrPortName(
   addr: Addr, port: number, protocol: Protocol | undefined, numeric: boolean, resolve?: Resolver,
 ): string {
   const host = numeric || !resolve ? addr.ip : resolve(addr);
-  const named = resolve?.port ? resolve.port(port, protocol) : nameByPort(port, protocol);
-  const portText = numeric ? String(port) : named ?? String(port);
+  // the port's name is looked up only when printed (-n lists 17,000 of them)
+  const named = numeric ? undefined : resolve?.port ? resolve.port(port, protocol) : nameByPort(port, protocol);
+  const portText = named ?? String(port);
   const text = addr.family === 'inet6' ? `[${host}]:${portText}` : `${host}:${portText}`;
   return text.slice(0, 59);
 }

@@ -5,12 +5,12 @@
 import type { ForwardMethod, ServiceView } from '../model/types.js';
 import { addrPortName, maskText, schedFlagsText } from './format-name.js';
 import type { Resolver } from './format-name.js';
-import { cmpDests, cmpServices, glibcSort } from './sort.js';
+import { sortDests, sortServices } from './sort.js';
 
 const SWITCHES: Record<ForwardMethod, string> = { dr: '-g', tun: '-i', nat: '-m', fullnat: '--fullnat' };
 
 export function formatSave(views: readonly ServiceView[], numeric: boolean, resolve?: Resolver): string {
-  const sorted = glibcSort(views, (a, b) => cmpServices(a.service, b.service));
+  const sorted = sortServices(views, (v) => v.service);
   let out = '';
   for (const v of sorted) {
     const s = v.service;
@@ -25,7 +25,7 @@ export function formatSave(views: readonly ServiceView[], numeric: boolean, reso
     const flags = schedFlagsText(s);
     if (flags !== '') line += ` -b ${flags}`;
     out += `${line}\n`;
-    for (const r of glibcSort(v.reals, (a, b) => cmpDests(a.real, b.real))) {
+    for (const r of sortDests(v.reals, (r) => r.real)) {
       const real = r.real;
       const dname = addrPortName(real.addr, real.port, s.protocol, numeric, resolve);
       const tun = real.forward === 'tun' ? ' --tun-type ipip' : '';

@@ -56,32 +56,41 @@ const MATRIX: Record<CmdName, string> = {
 
 /** Set of options seen so far; a second use of one is an error, as set_option() does. */
 export class OptionSet {
-  private readonly seen = new Set<OptName>();
+  /** One flag per OPT_NAMES position: the matrix check asks for every column of every line of a -R. */
+  private readonly seen = new Uint8Array(OPT_NAMES.length);
   add(name: OptName): void {
-    if (this.seen.has(name)) throw new UsageError(`multiple '${name}' options specified`);
-    this.seen.add(name);
+    const i = OPT_INDEX[name];
+    if (this.seen[i]) throw new UsageError(`multiple '${name}' options specified`);
+    this.seen[i] = 1;
   }
   has(name: OptName): boolean {
-    return this.seen.has(name);
+    return this.seen[OPT_INDEX[name]] === 1;
+  }
+  /** has() by OPT_NAMES position. */
+  hasAt(i: number): boolean {
+    return this.seen[i] === 1;
   }
 }
+
+const OPT_INDEX = Object.fromEntries(OPT_NAMES.map((n, i) => [n, i])) as Record<OptName, number>;
 
 /** generic_opt_check(): the matrix, walked in column order so the first fault wins. */
 export function checkCommandOptions(cmd: CmdName, opts: OptionSet): void {
   const row = MATRIX[cmd];
   let exclusive: OptName | undefined;
-  OPT_NAMES.forEach((name, j) => {
+  for (let j = 0; j < OPT_NAMES.length; j++) {
+    const name = OPT_NAMES[j]!;
     const rule = row[j];
-    if (!opts.has(name)) {
+    if (!opts.hasAt(j)) {
       if (rule === '+') throw new UsageError(`You need to supply the '${name}' option for the '${cmd}' command`);
-      return;
+      continue;
     }
     if (rule === 'x') throw new UsageError(`Illegal '${name}' option with the '${cmd}' command`);
     if (rule === '1') {
       if (exclusive === undefined) exclusive = name;
       else throw new UsageError(`The option '${name}' conflicts with the '${exclusive}' option in the '${cmd}' command`);
     }
-  });
+  }
 }
 
 /** ipvsadm's popt table (short letter, long name, argument) plus lvs-xdp's long options. */

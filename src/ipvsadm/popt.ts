@@ -38,6 +38,26 @@ export class PoptError extends LvsError {
 export const POPT_BADOPT = 'unknown option';
 export const POPT_NOARG = 'missing argument';
 
+/** A table's options by long and by short name, made once per table (a -R parses thousands of lines). */
+interface TableIndex {
+  long: Map<string, OptionSpec>;
+  short: Map<string, OptionSpec>;
+}
+const tableIndexes = new WeakMap<readonly OptionSpec[], TableIndex>();
+function indexOf(table: readonly OptionSpec[]): TableIndex {
+  let ix = tableIndexes.get(table);
+  if (!ix) {
+    ix = { long: new Map(), short: new Map() };
+    // the first entry of a name wins, as table.find() would give it
+    for (const o of table) {
+      if (o.long !== undefined && !ix.long.has(o.long)) ix.long.set(o.long, o);
+      if (o.short !== undefined && !ix.short.has(o.short)) ix.short.set(o.short, o);
+    }
+    tableIndexes.set(table, ix);
+  }
+  return ix;
+}
+
 /** Incremental reader: next() returns one option at a time, like poptGetNextOpt. */
 export class PoptContext {
   private next = 0;
@@ -47,7 +67,11 @@ export class PoptContext {
   private restLeftover = false;
   readonly leftovers: string[] = [];
 
-  constructor(private readonly argv: readonly string[], private readonly table: readonly OptionSpec[]) {}
+  private readonly index: TableIndex;
+
+  constructor(private readonly argv: readonly string[], table: readonly OptionSpec[]) {
+    this.index = indexOf(table);
+  }
 
   /**
    * The next option, null when argv is exhausted, or a PoptError describing popt's failure.
@@ -80,7 +104,7 @@ export class PoptContext {
     const eq = body.indexOf('=');
     const name = eq < 0 ? body : body.slice(0, eq);
     const inline = eq < 0 ? undefined : body.slice(eq + 1);
-    const spec = this.table.find((o) => o.long === name);
+    const spec = this.index.long.get(name);
     if (!spec) return new PoptError(`${word}: ${POPT_BADOPT}`);
     if (spec.arg === 'none') return { tag: spec.tag, word };
     if (inline !== undefined) return { tag: spec.tag, arg: inline, word };
@@ -93,7 +117,7 @@ export class PoptContext {
     const ch = rest[0]!;
     const tail = rest.slice(1);
     this.cluster = tail.length > 0 ? tail : undefined;
-    const spec = this.table.find((o) => o.short === ch);
+    const spec = this.index.short.get(ch);
     if (!spec) {
       this.cluster = undefined;
       return new PoptError(`${word}: ${POPT_BADOPT}`);

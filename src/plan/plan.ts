@@ -3,12 +3,15 @@
 // written, so a refused command changes nothing. Error texts are the kernel's
 // as ipvsadm prints them (libipvs.c ipvs_strerror).
 import type { Real, RealKey, Service, ServiceKey } from '../model/types.js';
-import { sameAddr, sameServiceKey } from '../model/types.js';
+import { sameAddr, serviceKeyString } from '../model/types.js';
 import { StateError, UnsupportedError } from '../util/errors.js';
 import { SCHEDULER_INFO } from '../sched/registry.js';
 import { lb_limits, lb_sched_limits } from '../bpf/generated/layout.js';
 import type { Op } from './ops.js';
-import { indexOfReals, putRealInPlace, realsOf, removeRealInPlace, type DpState, type RealEntry, type SvcEntry } from './state.js';
+import {
+  indexOfReals, indexOfServices, putRealInPlace, putServiceInPlace, realsOf, removeRealInPlace, removeServiceInPlace,
+  type DpState, type RealEntry, type SvcEntry,
+} from './state.js';
 import { netmaskValue, serviceFlags } from './encode-service.js';
 import { laddrsAfter } from './laddr.js';
 
@@ -16,7 +19,7 @@ import { laddrsAfter } from './laddr.js';
 const SUPPORTED_FORWARD = new Set(['dr', 'tun', 'nat', 'fullnat']);
 
 function findService(state: DpState, key: ServiceKey): SvcEntry | undefined {
-  return state.services.find((s) => sameServiceKey(s.key, key));
+  return indexOfServices(state.services).byKey.get(serviceKeyString(key));
 }
 
 function findReal(state: DpState, svcId: number, key: RealKey): RealEntry | undefined {
@@ -25,13 +28,11 @@ function findReal(state: DpState, svcId: number, key: RealKey): RealEntry | unde
 }
 
 /**
- * The smallest id not in use. Ids are usually dense (0..n-1 all taken): then it is
- * n, found in one pass without building a set — this runs once per line of a -R
- * of thousands of lines.
+ * The smallest id not in use, given the highest one in use (from the list's index).
+ * Ids are usually dense (0..n-1 all taken): then it is n, found without a scan —
+ * this runs once per line of a -R of thousands of lines.
  */
-function lowestFree(used: ReadonlyArray<{ id: number }>, max: number, what: string): number {
-  let top = -1;
-  for (const x of used) if (x.id > top) top = x.id;
+function lowestFree(used: ReadonlyArray<{ id: number }>, top: number, max: number, what: string): number {
   if (top === used.length - 1 && top + 1 < max) return top + 1;
   const set = new Set(used.map((x) => x.id));
   for (let i = 0; i < max; i++) if (!set.has(i)) return i;
@@ -67,7 +68,7 @@ function retable(state: DpState, svc: SvcEntry): Op[] {
 }
 
 /** The table and destination list of svc for these reals (in list order), then the switch. */
-function tableOps(svc: SvcEntry, reals: RealEntry[]): Op[] {
+export function tableOps(svc: SvcEntry, reals: RealEntry[]): Op[] {
   const build = SCHEDULER_INFO[svc.scheduler].table;
   const slots = build
     ? build(reals.map((r) => ({ id: r.id, weight: r.weight, lastWeight: r.lastWeight ?? r.weight, addr: r.addr, port: r.port })))
@@ -103,7 +104,7 @@ function svcEntry(s: Service, id: number, prev?: SvcEntry): SvcEntry {
 export function planAddService(state: DpState, s: Service): Op[] {
   if (findService(state, s)) throw new StateError('Service already exists');
   checkServiceSupported(s);
-  const id = lowestFree(state.services, lb_limits.LB_MAX_SERVICES, 'service');
+  const id = lowestFree(state.services, indexOfServices(state.services).topId, lb_limits.LB_MAX_SERVICES, 'service');
   return [
     { op: 'zero-svc-stats', svcId: id },
     { op: 'reset-cursor', svcId: id },
@@ -145,29 +146,42 @@ function realEntry(r: Real, id: number, svcId: number, seq: number, prev?: RealE
   };
 }
 
-export function planAddReal(state: DpState, key: ServiceKey, r: Real): Op[] {
+/** What `-a` adds before its service's table is rebuilt: every check, the new real and its id's reset. */
+export interface NewReal {
+  svc: SvcEntry;
+  real: RealEntry;
+  /** Zeroed counters and connection counts of the id, next_seq raised, the real written. */
+  ops: Op[];
+}
+
+export function planNewReal(state: DpState, key: ServiceKey, r: Real): NewReal {
   const svc = findService(state, key);
   if (!svc) throw new StateError('Service not defined');
   if (findReal(state, svc.id, r)) throw new StateError('Destination already exists');
   checkRealSupported(svc, r);
   const max = lb_sched_limits.LB_MAX_SVC_DESTS;
-  if (realsOf(state, svc.id).length >= max) throw new TooManyDestinationsError(max);
   const ix = indexOfReals(state.reals);
-  // ids are usually dense (0..n-1 taken): then the lowest free one is n
-  const id = ix.topId === state.reals.length - 1 && ix.topId + 1 < lb_limits.LB_MAX_REALS
-    ? ix.topId + 1
-    : lowestFree(state.reals, lb_limits.LB_MAX_REALS, 'real server');
+  if ((ix.bySvc.get(svc.id)?.length ?? 0) >= max) throw new TooManyDestinationsError(max);
+  const id = lowestFree(state.reals, ix.topId, lb_limits.LB_MAX_REALS, 'real server');
   // seq only grows (lb_meta.next_seq): the data plane tells a reused id from its old real by it.
   const seq = Math.max(state.nextSeq ?? 0, ix.topSeq + 1);
-  const entry = realEntry(r, id, svc.id, seq);
-  return [
-    { op: 'zero-real-stats', id },
-    { op: 'zero-real-conns', id },
-    { op: 'set-next-seq', value: seq + 1 },
-    { op: 'put-real', real: entry },
-    // the list with the new real: newest first, as realsOf orders it
-    ...tableOps(svc, [entry, ...realsOf(state, svc.id)]),
-  ];
+  const real = realEntry(r, id, svc.id, seq);
+  return {
+    svc,
+    real,
+    ops: [
+      { op: 'zero-real-stats', id },
+      { op: 'zero-real-conns', id },
+      { op: 'set-next-seq', value: seq + 1 },
+      { op: 'put-real', real },
+    ],
+  };
+}
+
+export function planAddReal(state: DpState, key: ServiceKey, r: Real): Op[] {
+  const n = planNewReal(state, key, r);
+  // the list with the new real: newest first, as realsOf orders it
+  return [...n.ops, ...tableOps(n.svc, [n.real, ...realsOf(state, n.svc.id)])];
 }
 
 export function planEditReal(state: DpState, key: ServiceKey, r: Real): Op[] {
@@ -206,40 +220,18 @@ export function applyToState(state: DpState, ops: Op[]): DpState {
   return next;
 }
 
-/** id → position of the lists applyInPlace mutates (it is their only writer). */
-const positions = new WeakMap<object, Map<number, number>>();
-function indexOf(list: Array<{ id: number }>): Map<number, number> {
-  let m = positions.get(list);
-  if (!m) {
-    m = new Map(list.map((x, i) => [x.id, i]));
-    positions.set(list, m);
-  }
-  return m;
-}
-
 /**
  * applyToState on a state the caller owns: -R plans thousands of lines against one
  * working copy instead of copying every list for every line.
  */
 export function applyInPlace(state: DpState, ops: Op[]): void {
-  const replace = <T extends { id: number }>(list: T[], item: T): void => {
-    const idx = indexOf(list);
-    const i = idx.get(item.id);
-    if (i !== undefined) list[i] = item;
-    else idx.set(item.id, list.push(item) - 1);
-  };
-  const remove = <T extends { id: number }>(list: T[], id: number): void => {
-    const i = indexOf(list).get(id);
-    if (i === undefined) return;
-    list.splice(i, 1);
-    positions.delete(list); // positions after i moved
-  };
   for (const o of ops) {
-    if (o.op === 'put-service') replace(state.services, o.svc);
-    else if (o.op === 'del-service') remove(state.services, o.svc.id);
+    if (o.op === 'put-service') putServiceInPlace(state.services, o.svc);
+    else if (o.op === 'del-service') removeServiceInPlace(state.services, o.svc.id);
     else if (o.op === 'put-real') putRealInPlace(state.reals, o.real);
     else if (o.op === 'del-real') removeRealInPlace(state.reals, o.id);
     else if (o.op === 'set-next-seq') state.nextSeq = Math.max(state.nextSeq ?? 0, o.value);
   }
-  Object.assign(state, laddrsAfter(state, ops)); // laddrs: issue #3
+  // laddrs (issue #3); the record is copied, so only when a line changes it
+  if (ops.some((o) => o.op === 'put-laddrs')) Object.assign(state, laddrsAfter(state, ops));
 }

@@ -1,6 +1,7 @@
 // The data plane's configuration as plain data, decoded from the pinned maps.
 // Planning works on this (pure); src/bpf/state.ts reads it, src/bpf/apply.ts writes.
 import type { ForwardMethod, ServiceKey, SchedulerName, Addr } from '../model/types.js';
+import { serviceKeyString } from '../model/types.js';
 
 export interface SvcEntry {
   key: ServiceKey;
@@ -100,4 +101,54 @@ export function removeRealInPlace(reals: RealEntry[], id: number): void {
   if (at === undefined) return;
   reals.splice(at, 1);
   realsIndexes.delete(reals);
+}
+
+/**
+ * Derived facts of a services list, computed once per list object and kept up to
+ * date by putServiceInPlace/removeServiceInPlace: every -a of a -R looks its
+ * service up by key, and a scan of 1,000 services per line was most of planning.
+ */
+export interface ServicesIndex {
+  /** serviceKeyString(key) → service */
+  byKey: Map<string, SvcEntry>;
+  /** id → position in the list */
+  pos: Map<number, number>;
+  topId: number;
+}
+
+const servicesIndexes = new WeakMap<readonly SvcEntry[], ServicesIndex>();
+
+export function indexOfServices(services: readonly SvcEntry[]): ServicesIndex {
+  let ix = servicesIndexes.get(services);
+  if (ix) return ix;
+  ix = { byKey: new Map(), pos: new Map(), topId: -1 };
+  services.forEach((s, i) => {
+    ix!.byKey.set(serviceKeyString(s.key), s);
+    ix!.pos.set(s.id, i);
+    if (s.id > ix!.topId) ix!.topId = s.id;
+  });
+  servicesIndexes.set(services, ix);
+  return ix;
+}
+
+/** Puts s into a list the caller owns (replacing the service of the same id), index kept. */
+export function putServiceInPlace(services: SvcEntry[], s: SvcEntry): void {
+  const ix = indexOfServices(services);
+  const at = ix.pos.get(s.id);
+  if (at !== undefined) {
+    ix.byKey.delete(serviceKeyString(services[at]!.key));
+    services[at] = s;
+  } else {
+    ix.pos.set(s.id, services.push(s) - 1);
+  }
+  ix.byKey.set(serviceKeyString(s.key), s);
+  if (s.id > ix.topId) ix.topId = s.id;
+}
+
+/** Removes the service of this id from a list the caller owns; the index is rebuilt on next use. */
+export function removeServiceInPlace(services: SvcEntry[], id: number): void {
+  const at = indexOfServices(services).pos.get(id);
+  if (at === undefined) return;
+  services.splice(at, 1);
+  servicesIndexes.delete(services);
 }
