@@ -5,12 +5,12 @@ import { Dataplane } from '../bpf/dataplane.js';
 import { u32Key } from '../bpf/map.js';
 import { readMeta, readState } from '../bpf/state.js';
 import type { DpState } from '../plan/state.js';
-import { realsOf } from '../plan/state.js';
+import { indexOfServices, realsOf } from '../plan/state.js';
 import type { Command } from '../ipvsadm/command.js';
 import type { ListedService, Rates } from '../ipvsadm/format-list.js';
 import { formatList, formatListService } from '../ipvsadm/format-list.js';
 import { filesResolver } from '../ipvsadm/resolve.js';
-import { sameServiceKey } from '../model/types.js';
+import { sameServiceKey, serviceKeyString } from '../model/types.js';
 import type { ServiceKey } from '../model/types.js';
 import { StateError } from '../util/errors.js';
 import {
@@ -45,10 +45,11 @@ export function withRates(dp: Dataplane, state: DpState, views: ListedService[],
     const e = readEntry(dp, index);
     return isFresh(e, nowNs) && e.owner === owner ? e.rates : { ...ZERO_RATES };
   };
+  const svcByKey = indexOfServices(state.services).byKey; // one lookup per view, not a scan
   const totalEntry = readEntry(dp, RATES_TOTAL_INDEX);
   const fresh = isFresh(totalEntry, nowNs);
   const services = views.map((v) => {
-    const s = state.services.find((x) => sameServiceKey(x.key, v.service));
+    const s = svcByKey.get(serviceKeyString(v.service));
     if (!s) return v;
     const reals = realsOf(state, s.id);
     return {
