@@ -71,15 +71,12 @@ int lb_xdp(struct xdp_md *ctx)
 	if (parse_l4_ports(&c, &p) < 0)
 		return pass(LB_STAT_PASS_MALFORMED_L3);
 
-	/* forwarding methods (issue #3): NAT/FULLNAT replies, before any service (fwd.h) */
-	{
-		int v = fwd_reply_hook(ctx, &p);
-
-		if (v >= 0)
-			return v;
-	}
-
-	/* This CPU forwarded the flow within this jiffy: no lb_conns lookup (flowcache.h) */
+	/*
+	 * This CPU forwarded the flow within this jiffy: no lb_conns lookup (flowcache.h).
+	 * Before the NAT reply hook, whose reverse-entry lookup would cost a hash miss per
+	 * packet whenever a NAT real exists: the slot was filled by a packet of this key
+	 * that the hook did not take, in this jiffy (the cache's staleness bound).
+	 */
 	fs = flow_cached(&p);
 	if (fs) {
 		r = flow_real(fs);
@@ -94,6 +91,14 @@ int lb_xdp(struct xdp_md *ctx)
 			count_in((__u32)rid, &lb_real_stats, p.l3_len, 0);
 			return forward(ctx, &p, (__u32)rid, r, fs->now_ns);
 		}
+	}
+
+	/* forwarding methods (issue #3): NAT/FULLNAT replies, before any service (fwd.h) */
+	{
+		int v = fwd_reply_hook(ctx, &p);
+
+		if (v >= 0)
+			return v;
 	}
 
 	/* Conntrack hit: the hot path, no service lookup (conntrack.h, conn_hit) */

@@ -26,7 +26,10 @@
  *    made (LAST_ACK + ACK = CLOSE): the entry keeps the longer timeout of the state
  *    it is in. The same race exists in IPVS between CPUs, without the jiffy bound;
  *  - the real is checked on every packet as conn_hit() does (slot in use, same seq,
- *    same service), so a removed or replaced real is never sent to.
+ *    same service), so a removed or replaced real is never sent to;
+ *  - it is probed before the NAT reply hook (lb.bpf.c): a slot is filled only by a
+ *    packet the hook did not take, so within the jiffy the hook would not take the
+ *    next one either, unless a reverse entry for this very tuple appeared meanwhile.
  * Counters (service, real, global) are counted exactly as on the full path.
  * Colliding flows evict each other and take the full path: slower, never wrong.
  */
