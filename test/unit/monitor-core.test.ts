@@ -118,6 +118,17 @@ describe('Sampler', () => {
     for (let i = 0; i < 500; i++) snap = s.update(raw(i * 1000, i, i * 10), i + 1, false);
     expect(snap!.services[0]!.history.cps).toHaveLength(60);
   });
+
+  test('reals that come and go leave no estimator or history behind', () => {
+    const s = new Sampler({ pinDir: '/x', intervalMs: 1000 });
+    for (let i = 0; i < 5000; i++) {
+      // a different real server every 10 readings, 500 in all
+      const r = { ...raw(i * 1000, i, i * 10), reals: [{ ...real, addr: { family: 'inet' as const, ip: `10.0.${Math.floor(i / 2560)}.${Math.floor(i / 10) % 256}` } }] };
+      const snap = s.update(r, i + 1, false);
+      expect(snap.services[0]!.reals[0]!.history.cps.length).toBeLessThanOrEqual(60);
+    }
+    expect(s.tracked).toEqual({ estimators: 2, histories: 2 }); // the service and its one real
+  });
 });
 
 class FakeReader implements SampleReader {
