@@ -46,7 +46,7 @@ export function App() {
   keyCtx.pageSize = bodyHeight;
 
   if (termRows < 10 || columns < 40) {
-    return <Line text={`lvs-xdp monitor needs at least 40×10 (this is ${columns}×${termRows}); q quits`} />;
+    return <Line width={columns} text={`lvs-xdp monitor needs at least 40×10 (this is ${columns}×${termRows}); q quits`} />;
   }
   const found = table.findIndex((r) => r.key === ui.selectedKey);
   const selected = found < 0 ? 0 : found;

@@ -1,7 +1,7 @@
 // The monitor's data side without a data plane: formatting, layout widths, the
 // sampler (rates, bounded history), the live source's publishing, arguments, actions.
 import { describe, expect, test } from '@jest/globals';
-import { compact, sparkline, truncMiddle } from '../../src/monitor/format.js';
+import { compact, cutEnd, sparkline, truncMiddle } from '../../src/monitor/format.js';
 import { Ring, HistoryBook } from '../../src/monitor/history.js';
 import { tableLayout } from '../../src/monitor/layout.js';
 import { plainFrame } from '../../src/monitor/frame.js';
@@ -30,6 +30,12 @@ describe('format', () => {
     expect(truncMiddle('[2001:db8:aaaa:bbbb:cccc:dddd:eeee:11]:80', 20)).toBe('[2001:db8…eee:11]:80');
     expect(truncMiddle('192.0.2.11:80', 20)).toBe('192.0.2.11:80');
     expect(truncMiddle('abcdefghij', 5).length).toBe(5);
+  });
+
+  test('screen lines are cut at the end, never padded', () => {
+    expect(cutEnd('abcdefghij', 5)).toBe('abcd…');
+    expect(cutEnd('abc', 5)).toBe('abc');
+    expect(cutEnd('abc', 0)).toBe('');
   });
 
   test('sparklines scale to the largest point and pad on the left', () => {

@@ -2,9 +2,12 @@
 // every structure that lives as long as the process the size it had after the first
 // few. Asserted on counts, not on RSS, so it needs no timing. What it guards against:
 // React's development build records a User Timing measure per component render and
-// Node keeps them all (the 50-minute soak's +176 MiB), listeners added per render or
-// per resize, and output that piles up instead of being redrawn.
+// Node keeps them all (the 50-minute soak's +176 MiB); Ink remembers the size of every
+// distinct text it lays out, forever; listeners added per render or per resize; and
+// output that piles up instead of being redrawn.
+import { createRef } from 'react';
 import { afterEach, describe, expect, test } from '@jest/globals';
+import type { DOMElement } from 'ink';
 import { FakeSource, demoSnapshot } from '../../src/monitor/fake-source.js';
 import type { MonitorSnapshot } from '../../src/monitor/types.js';
 
@@ -26,12 +29,27 @@ function snapshotAt(i: number): MonitorSnapshot {
   return { ...s, seq: i, header: { ...s.header, connCount: 1000 + i } };
 }
 
+const SGR = /\x1b\[[0-9;]*m/;
+const SGR_ALL = new RegExp(SGR.source, 'g');
 const measures = () => performance.getEntriesByType('measure').length;
+
+/** Every text node under el: the strings Ink measures (and caches) when laying out. */
+function laidOut(el: DOMElement, into: Set<string>): Set<string> {
+  for (const c of el.childNodes) {
+    if (c.nodeName === '#text') into.add(c.nodeValue);
+    else laidOut(c, into);
+  }
+  return into;
+}
 const lineCount = (frame: string) => frame.split('\n').length;
 
-// Jest's console has no timeStamp, and React only records its per-render timings where
-// console.timeStamp exists, as it does in the live monitor. Give it one before React loads.
+// As in the live monitor, before Ink and React load: colours on (Jest's stdout is no
+// terminal, so Ink's chalk would drop them and the styled path would go untested), and
+// a console.timeStamp, which Jest's console lacks and without which React records no
+// per-render timings.
+process.env.FORCE_COLOR = '1';
 console.timeStamp ??= () => {};
+const { Box } = await import('ink');
 const { render, cleanup } = await import('ink-testing-library');
 const { MonitorRoot } = await import('../../ui/App.js');
 
@@ -41,7 +59,8 @@ describe('monitor UI over a thousand refreshes', () => {
   test('nothing that lives as long as the process keeps growing', async () => {
     const source = new FakeSource(snapshotAt(0));
     // No fixed size: the App follows the (fake) terminal's resize events, as it does live.
-    const app = render(<MonitorRoot source={source} display={{ color: true }} />);
+    const root = createRef<DOMElement>();
+    const app = render(<Box ref={root}><MonitorRoot source={source} display={{ color: true }} /></Box>);
     const stdout = app.stdout as unknown as NodeJS.WriteStream & { frames: string[] };
     const stdin = app.stdin as unknown as NodeJS.ReadStream;
     await settle();
@@ -60,6 +79,7 @@ describe('monitor UI over a thousand refreshes', () => {
     const firstFrames = stdout.frames.length;
 
     let maxMeasures = 0;
+    const texts = laidOut(root.current!, new Set());
     for (let i = 21; i <= REFRESHES; i++) {
       source.publish(snapshotAt(i));
       if (i % 100 === 0) stdout.emit('resize');
@@ -67,16 +87,21 @@ describe('monitor UI over a thousand refreshes', () => {
       if (i % 500 === 0) app.stdin.write('m');
       await settle();
       if (i % 100 === 0) maxMeasures = Math.max(maxMeasures, measures());
+      if (i % 10 === 0) laidOut(root.current!, texts);
     }
 
     // Every refresh was drawn (so the loop above really exercised the renderer) ...
     expect(stdout.frames.length - firstFrames).toBeGreaterThanOrEqual(REFRESHES - 20);
-    expect(app.lastFrame()).toContain(`conntrack ${1000 + REFRESHES}/`);
+    expect(app.lastFrame()).toMatch(SGR);
+    expect(app.lastFrame()!.replace(SGR_ALL, '')).toContain(`conntrack ${1000 + REFRESHES}/`);
     // ... each frame the same height: a redraw, never output that accumulates ...
     for (const f of stdout.frames.slice(firstFrames)) expect(lineCount(f)).toBe(firstLines);
     // ... no listener was added per render, per key or per resize ...
     expect(warm()).toEqual(before);
-    // ... and the process-wide performance timeline holds at most one commit's worth.
+    // ... the process-wide performance timeline holds at most one commit's worth ...
     expect(maxMeasures).toBeLessThan(100);
+    // ... and Ink is handed a few distinct texts to lay out, not new ones every refresh
+    // (each line's text changes ~100 times here; only blanks of each width are laid out).
+    expect(texts.size).toBeLessThan(50);
   }, 60_000);
 });
