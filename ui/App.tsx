@@ -9,6 +9,7 @@ import { useSnapshot } from './hooks/use-snapshot.js';
 import { useDataSource } from './hooks/use-data-source.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useMonitorKeys } from './hooks/use-monitor-keys.js';
+import { useBoundedTimeline } from './hooks/use-bounded-timeline.js';
 import { Header } from './components/Header.js';
 import { ServiceTable } from './components/ServiceTable.js';
 import { DetailPanel, DETAIL_HEIGHT } from './components/DetailPanel.js';
@@ -28,6 +29,7 @@ export function App() {
   const source = useDataSource();
   const snap = useSnapshot();
   const { columns, rows: termRows } = useTerminalSize();
+  useBoundedTimeline(); // App re-renders on every change, so this runs after every commit
   const width = Math.max(40, columns);
   const height = Math.max(1, termRows - 1);
   const showDetail = height >= 20;
@@ -44,7 +46,7 @@ export function App() {
   keyCtx.pageSize = bodyHeight;
 
   if (termRows < 10 || columns < 40) {
-    return <Line text={`lvs-xdp monitor needs at least 40×10 (this is ${columns}×${termRows}); q quits`} />;
+    return <Line width={columns} text={`lvs-xdp monitor needs at least 40×10 (this is ${columns}×${termRows}); q quits`} />;
   }
   const found = table.findIndex((r) => r.key === ui.selectedKey);
   const selected = found < 0 ? 0 : found;

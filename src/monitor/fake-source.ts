@@ -21,6 +21,11 @@ export class FakeSource implements MonitorSource {
     return () => this.listeners.delete(l);
   };
 
+  /** Subscribers now (a UI that subscribed once per render would make this grow). */
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
   /** Publishes s (the same object again re-renders nothing). */
   publish(s: MonitorSnapshot = this.snap): void {
     this.snap = s;

@@ -16,6 +16,12 @@ export function cellR(s: string, w: number): string {
   return s.length <= w ? s.padStart(w) : s.slice(0, w - 1) + '…';
 }
 
+/** At most w columns, cut with '…' at the end: a screen line that never wraps. */
+export function cutEnd(s: string, w: number): string {
+  if (s.length <= w) return s;
+  return w <= 0 ? '' : s.slice(0, w - 1) + '…';
+}
+
 /**
  * Cuts the middle of an address so its start and port stay readable:
  * 2001:db8:aaaa:bbbb:cccc:dddd:eeee:1:80 → 2001:db8:a…eeee:1:80.

@@ -31,6 +31,11 @@ export class Sampler {
     this.hist = new HistoryBook(opts.points ?? HISTORY_POINTS);
   }
 
+  /** Rows whose estimator and history are kept: those of the last reading only. */
+  get tracked(): { estimators: number; histories: number } {
+    return { estimators: this.est.size, histories: this.hist.size };
+  }
+
   /** A new point when a rate is known (not on a row's first reading). */
   private track(key: string, ps: [number, number, number] | undefined): SeriesHistory {
     if (ps) return this.hist.push(key, ...ps);

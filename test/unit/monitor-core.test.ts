@@ -1,7 +1,7 @@
 // The monitor's data side without a data plane: formatting, layout widths, the
 // sampler (rates, bounded history), the live source's publishing, arguments, actions.
 import { describe, expect, test } from '@jest/globals';
-import { compact, sparkline, truncMiddle } from '../../src/monitor/format.js';
+import { compact, cutEnd, sparkline, truncMiddle } from '../../src/monitor/format.js';
 import { Ring, HistoryBook } from '../../src/monitor/history.js';
 import { tableLayout } from '../../src/monitor/layout.js';
 import { plainFrame } from '../../src/monitor/frame.js';
@@ -30,6 +30,12 @@ describe('format', () => {
     expect(truncMiddle('[2001:db8:aaaa:bbbb:cccc:dddd:eeee:11]:80', 20)).toBe('[2001:db8…eee:11]:80');
     expect(truncMiddle('192.0.2.11:80', 20)).toBe('192.0.2.11:80');
     expect(truncMiddle('abcdefghij', 5).length).toBe(5);
+  });
+
+  test('screen lines are cut at the end, never padded', () => {
+    expect(cutEnd('abcdefghij', 5)).toBe('abcd…');
+    expect(cutEnd('abc', 5)).toBe('abc');
+    expect(cutEnd('abc', 0)).toBe('');
   });
 
   test('sparklines scale to the largest point and pad on the left', () => {
@@ -117,6 +123,17 @@ describe('Sampler', () => {
     let snap;
     for (let i = 0; i < 500; i++) snap = s.update(raw(i * 1000, i, i * 10), i + 1, false);
     expect(snap!.services[0]!.history.cps).toHaveLength(60);
+  });
+
+  test('reals that come and go leave no estimator or history behind', () => {
+    const s = new Sampler({ pinDir: '/x', intervalMs: 1000 });
+    for (let i = 0; i < 5000; i++) {
+      // a different real server every 10 readings, 500 in all
+      const r = { ...raw(i * 1000, i, i * 10), reals: [{ ...real, addr: { family: 'inet' as const, ip: `10.0.${Math.floor(i / 2560)}.${Math.floor(i / 10) % 256}` } }] };
+      const snap = s.update(r, i + 1, false);
+      expect(snap.services[0]!.reals[0]!.history.cps.length).toBeLessThanOrEqual(60);
+    }
+    expect(s.tracked).toEqual({ estimators: 2, histories: 2 }); // the service and its one real
   });
 });
 

@@ -216,4 +216,14 @@ describe('monitor UI at 80×24', () => {
     expect(frame()).toMatch(/error: no lvs-xdp data plane/);
     expect(frame()).toMatch(/192\.0\.2\.11:80/);
   });
+
+  test('a line longer than the screen is cut with … and never wraps', async () => {
+    const snap = snapshot();
+    const { source, frame } = mount(snap);
+    source.publish({ ...snap, seq: 2, error: `map read failed: ${'x'.repeat(200)}` });
+    await tick();
+    const lines = frame().split('\n');
+    expect(lines).toHaveLength(23);
+    expect(lines[21]).toBe(`error: map read failed: ${'x'.repeat(55)}…`);
+  });
 });

@@ -17,17 +17,17 @@ export function ConnectionTable({ snapshot, rows, selected, width, height }: Con
   const body = Math.max(1, height - 1);
   const start = windowStart(selected, rows.length, body);
   const lines = rows.slice(start, start + body).map((c, i) => (
-    <Line key={i} text={connLine(c, width, start + i === selected)} inverse={start + i === selected}
+    <Line key={i} width={width} text={connLine(c, width, start + i === selected)} inverse={start + i === selected}
       dim={!c.active} />
   ));
-  if (!snapshot.conns) lines.push(<Line key="wait" text="  reading connection table…" dim />);
-  else if (rows.length === 0) lines.push(<Line key="none" text="  (no live connection entries)" dim />);
-  while (lines.length < body) lines.push(<Line key={`pad${lines.length}`} text="" />);
+  if (!snapshot.conns) lines.push(<Line key="wait" width={width} text="  reading connection table…" dim />);
+  else if (rows.length === 0) lines.push(<Line key="none" width={width} text="  (no live connection entries)" dim />);
+  while (lines.length < body) lines.push(<Line key={`pad${lines.length}`} width={width} text="" />);
   return (
     <Box flexDirection="column">
-      <Line text={connTitle(width)} bold />
+      <Line width={width} text={connTitle(width)} bold />
       {lines}
-      <Line text={connSummary(snapshot, rows.length, width)} dim />
+      <Line width={width} text={connSummary(snapshot, rows.length, width)} dim />
     </Box>
   );
 }

@@ -10,7 +10,7 @@ export function DetailPanel({ row, width }: { row?: TableRow; width: number }) {
   if (!row) {
     return (
       <Box flexDirection="column">
-        {[0, 1, 2, 3].map((i) => <Line key={i} text={i === 0 ? '─'.repeat(width) : ''} dim />)}
+        {[0, 1, 2, 3].map((i) => <Line key={i} width={width} text={i === 0 ? '─'.repeat(width) : ''} dim />)}
       </Box>
     );
   }
@@ -18,8 +18,8 @@ export function DetailPanel({ row, width }: { row?: TableRow; width: number }) {
   const [title, ...graphs] = detailLines(detailTitle(row), h, width);
   return (
     <Box flexDirection="column">
-      <Line text={title!} dim />
-      {graphs.map((g, i) => <Line key={i} text={g} color="green" />)}
+      <Line width={width} text={title!} dim />
+      {graphs.map((g, i) => <Line key={i} width={width} text={g} color="green" />)}
     </Box>
   );
 }

@@ -3,5 +3,5 @@ import { footerLine } from '../../src/monitor/layout.js';
 import { Line } from './Line.js';
 
 export function Footer({ width }: { width: number }) {
-  return <Line text={footerLine(width)} inverse />;
+  return <Line width={width} text={footerLine(width)} inverse />;
 }

@@ -9,9 +9,9 @@ export function Header({ header, intervalMs, width }: { header: HeaderInfo; inte
   const dropping = header.packets.some((p) => p.name.startsWith('drop_') && p.count > 0n);
   return (
     <Box flexDirection="column">
-      <Line text={l1!} color="cyan" bold />
-      <Line text={l2!} />
-      <Line text={l3!} color={dropping ? 'yellow' : undefined} dim={!dropping} />
+      <Line width={width} text={l1!} color="cyan" bold />
+      <Line width={width} text={l2!} />
+      <Line width={width} text={l3!} color={dropping ? 'yellow' : undefined} dim={!dropping} />
     </Box>
   );
 }

@@ -29,15 +29,15 @@ export function ServiceTable({ rows, selected, opts, width, height }: ServiceTab
     const drained = r.kind === 'real' && r.real.real.weight === 0;
     const down = r.kind === 'real' && r.real.health === 'down';
     return (
-      <Line key={r.key} text={text} inverse={sel} bold={r.kind === 'service'}
+      <Line key={r.key} width={width} text={text} inverse={sel} bold={r.kind === 'service'}
         color={down ? 'red' : drained ? 'yellow' : undefined} />
     );
   });
-  if (rows.length === 0) lines.push(<Line key="none" text={opts.filter ? `  (nothing matches “${opts.filter}”)` : '  (no virtual services)'} dim />);
-  while (lines.length < height) lines.push(<Line key={`pad${lines.length}`} text="" />);
+  if (rows.length === 0) lines.push(<Line key="none" width={width} text={opts.filter ? `  (nothing matches “${opts.filter}”)` : '  (no virtual services)'} dim />);
+  while (lines.length < height) lines.push(<Line key={`pad${lines.length}`} width={width} text="" />);
   return (
     <Box flexDirection="column">
-      <Line text={tableTitle(l, opts)} bold />
+      <Line width={width} text={tableTitle(l, opts)} bold />
       {lines}
     </Box>
   );
