@@ -44,7 +44,13 @@ const COMMANDS: Record<string, () => Promise<Handler>> = {
     const { labCommand } = await import('../lab/command.js');
     return (argv) => labCommand(argv);
   },
-  monitor: async () => (await import('./monitor.js')).monitorCommand,
+  monitor: async () => {
+    // React picks its development build when NODE_ENV is unset: it records a User
+    // Timing measure per re-render (the hour-long soak's memory growth) and renders
+    // at twice the CPU. Set before React is first loaded, by this import.
+    process.env.NODE_ENV ??= 'production';
+    return (await import('./monitor.js')).monitorCommand;
+  },
   agent: async () => (await import('./agent.js')).agentCommand,
 };
 
