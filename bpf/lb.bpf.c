@@ -28,6 +28,21 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* What every packet for a service must pass before it is forwarded. */
+static __always_inline int headers_ok(struct xdp_md *ctx, struct pkt *p, void *end)
+{
+	return l4_header_ok(p, end) && (p->key.family != LB_AF_INET || ipv4_csum_ok(ctx, p->l3, end));
+}
+
+/* IPVS's In counters of the service and the real, then the forwarding method. */
+static __always_inline int count_and_forward(struct xdp_md *ctx, struct pkt *p, __u32 svc_id, __u32 real_id,
+					     struct lb_real *r, __u64 now, int is_new)
+{
+	count_in(svc_id, &lb_svc_stats, p->l3_len, is_new);
+	count_in(real_id, &lb_real_stats, p->l3_len, is_new);
+	return forward(ctx, p, real_id, r, now);
+}
+
 SEC("xdp")
 int lb_xdp(struct xdp_md *ctx)
 {
@@ -81,15 +96,10 @@ int lb_xdp(struct xdp_md *ctx)
 	if (fs) {
 		r = flow_real(fs);
 		if (__builtin_expect(r != 0, 1)) {
-			if (!l4_header_ok(&p, end))
+			if (!headers_ok(ctx, &p, end))
 				return drop(LB_STAT_DROP_MALFORMED);
-			if (p.key.family == LB_AF_INET && !ipv4_csum_ok(ctx, p.l3, end))
-				return drop(LB_STAT_DROP_MALFORMED);
-			rid = fs->real_id;
 			p.paired = fs->paired;
-			count_in(fs->svc_id, &lb_svc_stats, p.l3_len, 0);
-			count_in((__u32)rid, &lb_real_stats, p.l3_len, 0);
-			return forward(ctx, &p, (__u32)rid, r, fs->now_ns);
+			return count_and_forward(ctx, &p, fs->svc_id, fs->real_id, r, fs->now_ns, 0);
 		}
 	}
 
@@ -108,19 +118,14 @@ int lb_xdp(struct xdp_md *ctx)
 		if (__builtin_expect(r != 0, 1)) {
 			__u8 state_before = ce->state;
 
-			if (!l4_header_ok(&p, end))
-				return drop(LB_STAT_DROP_MALFORMED);
-			if (p.key.family == LB_AF_INET && !ipv4_csum_ok(ctx, p.l3, end))
+			if (!headers_ok(ctx, &p, end))
 				return drop(LB_STAT_DROP_MALFORMED);
 			now = bpf_ktime_get_coarse_ns();
 			conn_touch(ce, &p, now);
 			flow_fill(&p, ce, r, state_before, now);
-			rid = ce->real_id;
 			p.conn = ce;
 			p.paired = (ce->flags & LB_CONN_F_PAIRED) != 0;
-			count_in(ce->svc_id, &lb_svc_stats, p.l3_len, 0);
-			count_in((__u32)rid, &lb_real_stats, p.l3_len, 0);
-			return forward(ctx, &p, (__u32)rid, r, now);
+			return count_and_forward(ctx, &p, ce->svc_id, ce->real_id, r, now, 0);
 		}
 	}
 
@@ -129,9 +134,7 @@ int lb_xdp(struct xdp_md *ctx)
 	if (!svc)
 		return pass(LB_STAT_PASS_NOT_VIP);
 
-	if (!l4_header_ok(&p, end))
-		return drop(LB_STAT_DROP_MALFORMED);
-	if (p.key.family == LB_AF_INET && !ipv4_csum_ok(ctx, p.l3, end))
+	if (!headers_ok(ctx, &p, end))
 		return drop(LB_STAT_DROP_MALFORMED);
 
 	now = bpf_ktime_get_coarse_ns();
@@ -144,9 +147,7 @@ int lb_xdp(struct xdp_md *ctx)
 	if (!r)
 		return drop(LB_STAT_DROP_NO_REAL);
 
-	count_in(svc->id, &lb_svc_stats, p.l3_len, is_new);
-	count_in((__u32)rid, &lb_real_stats, p.l3_len, is_new);
-	return forward(ctx, &p, (__u32)rid, r, now);
+	return count_and_forward(ctx, &p, svc->id, (__u32)rid, r, now, is_new);
 }
 
 /*

@@ -185,15 +185,20 @@ static __always_inline void real_conns_add(__u32 real_id, __s64 active, __s64 in
 		__sync_fetch_and_add(&rc->persist, persist);
 }
 
-/* The real an entry was scheduled to, if it still is that real (ids are reused). */
-static __always_inline struct lb_real *conn_real_alive(struct lb_conn *c)
+/* Real `id` if its slot is in use by the real of that seq (ids are reused, seq only grows). */
+static __always_inline struct lb_real *real_alive(__u32 id, __u32 seq)
 {
-	__u32 id = c->real_id;
 	struct lb_real *r = bpf_map_lookup_elem(&lb_reals, &id);
 
-	if (!r || !(r->flags & LB_REAL_F_USED) || r->seq != c->real_seq)
+	if (!r || !(r->flags & LB_REAL_F_USED) || r->seq != seq)
 		return 0;
 	return r;
+}
+
+/* The real an entry was scheduled to, if it still is that real. */
+static __always_inline struct lb_real *conn_real_alive(struct lb_conn *c)
+{
+	return real_alive(c->real_id, c->real_seq);
 }
 
 /*

@@ -4,9 +4,8 @@
  *
  * Why: on a conntrack hit, the lb_conns lookup (an LRU hash with a 40-byte key:
  * jhash, bucket walk, memcmp) costs more than all the rest of the program together
- * (perf, bench/ns-per-packet.ts --profile-hit). A slot of a per-CPU array, found by a
- * multiplicative hash computed here and checked by comparing the whole key, costs a
- * few loads.
+ * (perf, bench/profile-hit.sh). A slot of a per-CPU array, found by a hash computed
+ * here (flow_slot_of) and checked by comparing the whole key, costs a few loads.
  *
  * What may be answered from a slot, and why it is the same answer lb_conns gives:
  *  - only client-side entries that conn_hit() accepted, whose real forwards by DR,
@@ -40,6 +39,7 @@
 #include <bpf/bpf_helpers.h>
 #include "lb_shared.h"
 #include "parse.h"
+#include "conntrack.h"
 
 #define LB_FLOW_SLOTS 4096 /* per CPU; a power of two */
 
@@ -110,11 +110,12 @@ static __always_inline int flow_key_eq(const struct lb_conn_key *a, const struct
 /* The slot answering this packet now, or NULL: take the full path. */
 static __always_inline struct flow_slot *flow_cached(const struct pkt *p)
 {
-	__u32 i = flow_slot_of(&p->key);
 	struct flow_slot *s;
+	__u32 i;
 
 	if (!flow_neutral(p))
 		return 0;
+	i = flow_slot_of(&p->key);
 	s = bpf_map_lookup_elem(&lb_flow_cache, &i);
 	if (!s || s->jiffies != bpf_jiffies64() || !flow_key_eq(&s->key, &p->key))
 		return 0;
@@ -124,12 +125,9 @@ static __always_inline struct flow_slot *flow_cached(const struct pkt *p)
 /* The slot's real if it is still the one scheduled (conn_hit's checks), else NULL. */
 static __always_inline struct lb_real *flow_real(const struct flow_slot *s)
 {
-	__u32 id = s->real_id;
-	struct lb_real *r = bpf_map_lookup_elem(&lb_reals, &id);
+	struct lb_real *r = real_alive(s->real_id, s->real_seq);
 
-	if (!r || !(r->flags & LB_REAL_F_USED) || r->seq != s->real_seq || r->svc_id != s->svc_id)
-		return 0;
-	return r;
+	return r && r->svc_id == s->svc_id ? r : 0;
 }
 
 /*
@@ -140,8 +138,8 @@ static __always_inline struct lb_real *flow_real(const struct flow_slot *s)
 static __always_inline void flow_fill(const struct pkt *p, const struct lb_conn *c, const struct lb_real *r,
 				      __u8 state_before, __u64 now)
 {
-	__u32 i = flow_slot_of(&p->key);
 	struct flow_slot *s;
+	__u32 i;
 
 	if (!flow_neutral(p) || c->state != state_before)
 		return;
@@ -149,6 +147,7 @@ static __always_inline void flow_fill(const struct pkt *p, const struct lb_conn 
 	if (r->fwd != LB_FWD_DR && r->fwd != LB_FWD_TUN &&
 	    !(r->fwd == LB_FWD_NAT && (c->flags & LB_CONN_F_PAIRED)))
 		return;
+	i = flow_slot_of(&p->key);
 	s = bpf_map_lookup_elem(&lb_flow_cache, &i);
 	if (!s)
 		return;
