@@ -1,7 +1,7 @@
 // Reads the configuration and the counters out of the pinned maps.
 import { zeroStats, type Addr, type Family, type Protocol, type Stats } from '../model/types.js';
 import { decode, expectFields, viewOf } from './codec.js';
-import { lb_counters, lb_fwd, lb_meta, lb_real, lb_real_flags, lb_svc, lb_svc_key } from './generated/layout.js';
+import { lb_fwd, lb_meta, lb_real, lb_real_flags, lb_svc, lb_svc_key } from './generated/layout.js';
 import { familyOf, wordsToAddr } from './addr.js';
 import { u32Key, type BpfMap } from './map.js';
 import type { Dataplane } from './dataplane.js';
@@ -10,6 +10,7 @@ import { schedulerByCode } from '../sched/registry.js';
 import { lastWeightsOf, readAllDests, type Dests } from './sched-dests.js';
 import { readLaddrs } from './fwd-state.js';
 import { idRange } from './id-range.js';
+import { readCounterSums } from './counters.js';
 import type { ForwardMethod } from '../model/types.js';
 
 const IPPROTO_TCP = 6;
@@ -160,49 +161,31 @@ export function readState(dp: Dataplane): DpState {
   };
 }
 
-/** Sums the per-CPU lb_counters slots of the value at offset into IPVS's stats. */
-function sumCounters(map: BpfMap, v: Buffer, offset: number): Stats {
-  const s = zeroStats();
-  const F = lb_counters.fields;
-  for (let off = offset; off < offset + map.valueBytes; off += map.slotBytes) {
-    s.conns += v.readBigUInt64LE(off + F.conns.offset);
-    s.inPkts += v.readBigUInt64LE(off + F.inpkts.offset);
-    s.outPkts += v.readBigUInt64LE(off + F.outpkts.offset);
-    s.inBytes += v.readBigUInt64LE(off + F.inbytes.offset);
-    s.outBytes += v.readBigUInt64LE(off + F.outbytes.offset);
-  }
-  return s;
-}
-
 /** Sums a per-CPU lb_counters entry into IPVS's stats. */
 export function readCounters(map: BpfMap, id: number): Stats {
-  const v = map.lookup(u32Key(id));
-  return v ? sumCounters(map, v, 0) : zeroStats();
+  return readCountersOf(map, [id])(id);
 }
 
 /**
  * The counters of many ids (lb_svc_stats, lb_real_stats) in one batch read of the
- * range they span: id → stats. Ids outside the map read as zero.
+ * range they span (counters.ts, the agent's reader): id → stats. Ids outside the map
+ * read as zero.
  */
 export function readCountersOf(map: BpfMap, ids: readonly number[]): (id: number) => Stats {
   const [lo, hi] = idRange(ids);
   if (hi < 0) return () => zeroStats();
-  const values = map.lookupRange(lo, hi - lo + 1);
-  return (id) => {
-    const off = (id - lo) * map.valueBytes;
-    return id >= lo && off + map.valueBytes <= values.length ? sumCounters(map, values, off) : zeroStats();
-  };
+  const sums = readCounterSums(map, lo, hi - lo + 1);
+  return (id) => (id >= lo && id < lo + sums.count ? sums.stats(id) : zeroStats());
 }
 
 /** Global per-CPU u64 counters (enum lb_stat), summed. */
 export function readGlobalStats(dp: Dataplane, count: number): bigint[] {
   const m = dp.maps.lb_stats;
-  const out: bigint[] = [];
-  for (let i = 0; i < count; i++) {
-    const v = m.lookup(u32Key(i));
-    out.push(v ? m.slots(v).reduce((s, b) => s + b.readBigUInt64LE(0), 0n) : 0n);
-  }
-  return out;
+  const values = m.lookupRange(0, count);
+  return Array.from({ length: count }, (_, i) => {
+    const v = values.subarray(i * m.valueBytes, (i + 1) * m.valueBytes);
+    return v.length ? m.slots(v).reduce((sum, b) => sum + b.readBigUInt64LE(0), 0n) : 0n;
+  });
 }
 
 export function readMeta(dp: Dataplane) {

@@ -1,12 +1,29 @@
-// The bulk per-CPU counter reader (src/bpf/counters.ts) against the per-id reader it
-// replaces in the agent (readCounters, state.ts), on per-CPU maps of our own in the
-// kernel: every id equal, across batch boundaries, with values that carry from the
-// low u32 halves into the high ones.
+// The bulk per-CPU counter reader (src/bpf/counters.ts; state.ts readCounters uses it
+// too) against a reference written here the plain way (one lookup per id, BigInt sums
+// of every CPU's slot), on per-CPU maps of our own in the kernel: every id equal,
+// across batch boundaries, with values that carry from the low u32 halves into the
+// high ones.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { BATCH_ENTRIES, BpfMap, createMap, possibleCpus, u32Key } from '../../src/bpf/map.js';
 import { CounterMapError, CounterSums, readCounterSums } from '../../src/bpf/counters.js';
-import { readCounters } from '../../src/bpf/state.js';
 import { lb_counters } from '../../src/bpf/generated/layout.js';
+import type { Stats } from '../../src/model/types.js';
+
+/** The reference: one lookup, each CPU's u64 fields added as BigInt. */
+function readCounters(m: BpfMap, id: number): Stats {
+  const v = m.lookup(u32Key(id))!;
+  const F = lb_counters.fields;
+  const s: Stats = { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n };
+  const wrap = (x: bigint) => x & 0xffffffffffffffffn;
+  for (const slot of m.slots(v)) {
+    s.conns = wrap(s.conns + slot.readBigUInt64LE(F.conns.offset));
+    s.inPkts = wrap(s.inPkts + slot.readBigUInt64LE(F.inpkts.offset));
+    s.outPkts = wrap(s.outPkts + slot.readBigUInt64LE(F.outpkts.offset));
+    s.inBytes = wrap(s.inBytes + slot.readBigUInt64LE(F.inbytes.offset));
+    s.outBytes = wrap(s.outBytes + slot.readBigUInt64LE(F.outbytes.offset));
+  }
+  return s;
+}
 
 const PERCPU_ARRAY = 6;
 const ARRAY = 2;
