@@ -15,9 +15,7 @@
 // read after the values compared, so a change meanwhile shows as a difference next round.
 import { readCounterSums, type CounterSums } from '../bpf/counters.js';
 import type { Dataplane } from '../bpf/dataplane.js';
-import { lb_real } from '../bpf/generated/layout.js';
-import { readDests } from '../bpf/sched-dests.js';
-import { readMeta, readServices, realEntryOf } from '../bpf/state.js';
+import { readMeta, readReals, readServices } from '../bpf/state.js';
 import type { RealEntry, SvcEntry } from '../plan/state.js';
 import { EST_FIELDS } from './estimator-table.js';
 import { RATES_TOTAL_INDEX, TOTAL_OWNER, realOwner, realRateIndex, svcOwner, svcRateIndex } from './rate-entries.js';
@@ -83,34 +81,13 @@ export function fillCounters(list: SubjectList, svc: CounterSums, real: CounterS
   return frame;
 }
 
-/**
- * The live reals of these services, as readReals (state.ts) finds them (the ids each
- * service's live destination list names, lb_svc_dests), with lb_reals read in one
- * range rather than a lookup per real. Also returns those bytes (from the lowest to
- * the highest live id) for the next rounds' comparison.
- */
+/** The live reals of these services (state.ts readReals) and the bytes of their
+ * lb_reals slots, lowest to highest id, for the next rounds' comparison. */
 function liveReals(dp: Dataplane, services: SvcEntry[]): { reals: RealEntry[]; bytes: Buffer } {
-  const lists = services.map((s) => readDests(dp, s).ids);
-  const ids = lists.flat();
-  if (!ids.length) return { reals: [], bytes: Buffer.alloc(0) };
-  const first = ids.reduce((a, b) => Math.min(a, b));
-  const raw = dp.maps.lb_reals.lookupRange(first, ids.reduce((a, b) => Math.max(a, b)) - first + 1);
-  const out: RealEntry[] = [];
-  const seen = new Set<number>();
-  services.forEach((s, k) => {
-    for (const id of lists[k]!) {
-      const at = (id - first) * lb_real.size;
-      if (seen.has(id) || at + lb_real.size > raw.length) continue;
-      const r = realEntryOf(id, raw.subarray(at, at + lb_real.size));
-      if (!r || r.svcId !== s.id) continue;
-      seen.add(id);
-      out.push(r);
-    }
-  });
-  if (!out.length) return { reals: out, bytes: Buffer.alloc(0) };
-  const lo = out.reduce((a, r) => Math.min(a, r.id), Infinity) - first;
-  const hi = out.reduce((a, r) => Math.max(a, r.id), -1) - first + 1;
-  return { reals: out, bytes: raw.subarray(lo * lb_real.size, hi * lb_real.size) };
+  const reals = readReals(dp, services); // sorted by id
+  if (!reals.length) return { reals, bytes: Buffer.alloc(0) };
+  const first = reals[0]!.id;
+  return { reals, bytes: dp.maps.lb_reals.lookupRange(first, reals[reals.length - 1]!.id - first + 1) };
 }
 
 /** lb_services as bytes (keys then values of every entry), to compare between rounds. */
