@@ -3,7 +3,7 @@
 // applies nothing unless all of them are valid.
 import type { Command } from '../ipvsadm/command.js';
 import { parseRestoreLine } from '../ipvsadm/parse.js';
-import { formatList, formatListService, formatTimeout } from '../ipvsadm/format-list.js';
+import { formatListInOrder, formatListService, formatTimeout } from '../ipvsadm/format-list.js';
 import { formatSave } from '../ipvsadm/format-save.js';
 import { formatConnections } from '../ipvsadm/format-conn.js';
 import { listConnections } from '../bpf/conns.js';
@@ -19,7 +19,7 @@ import { addrPortString, sameServiceKey, type Addr } from '../model/types.js';
 import { LvsError, StateError, UnsupportedError } from '../util/errors.js';
 import { withLock } from '../util/lock.js';
 import { probeNeighbours } from '../net/neigh.js';
-import { buildViews } from './views.js';
+import { buildViews, viewMaker, viewsInOrder } from './views.js';
 import type { CliContext } from './context.js';
 import { listRate, zeroRatesAfter } from './list-rate.js'; // issue #5
 import { listJson } from './list-json.js';
@@ -91,15 +91,16 @@ function list(cmd: Extract<Command, { kind: 'list' }>, ctx: CliContext): number 
     }
     if (o.daemon) return 0; // no sync daemon runs: ipvsadm prints nothing
     if (o.rate) return listRate(cmd, ctx, dp); // the agent's estimator (issue #5)
-    const views = buildViews(dp, readState(dp), { counters: o.stats }); // plain -L prints no counters
+    const state = readState(dp, { lastWeights: false });
+    const viewOpts = { counters: o.stats, nosort: o.nosort }; // plain -L prints no counters
     const lctx = { connTableSize: meta.conn_size, resolve: o.numeric ? undefined : filesResolver() };
     let text: string;
     if (cmd.key) {
-      const v = views.find((x) => sameServiceKey(x.service, cmd.key!));
-      if (!v) throw new StateError('No such service');
-      text = formatListService(v, o, lctx);
+      const s = state.services.find((x) => sameServiceKey(x.key, cmd.key!));
+      if (!s) throw new StateError('No such service');
+      text = formatListService(viewMaker(dp, state, viewOpts)(s), o, lctx);
     } else {
-      text = formatList(views, o, lctx);
+      text = formatListInOrder(viewsInOrder(dp, state, viewOpts), o, lctx);
     }
     process.stdout.write(text);
     return 0;

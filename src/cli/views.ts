@@ -1,6 +1,7 @@
 // From the decoded data plane to what the listings print.
 import { zeroStats, type Real, type Service } from '../model/types.js';
 import type { DpState, RealEntry, SvcEntry } from '../plan/state.js';
+import { sortServices } from '../ipvsadm/sort.js';
 import { realsOf } from '../plan/state.js';
 import { netmaskText, schedFlagsOf } from '../plan/encode-service.js';
 import { lb_svc_flags } from '../bpf/generated/layout.js';
@@ -48,15 +49,33 @@ export interface ViewOptions {
  * ids (batches), not once per service and per real.
  */
 export function buildViews(dp: Dataplane, state: DpState, opts: ViewOptions = {}): ListedService[] {
+  return state.services.map(viewMaker(dp, state, opts));
+}
+
+/**
+ * One service's view at a time, the maps read in batches up front as buildViews does.
+ * The listing formats each view as it is made (viewsInOrder) so that its objects die
+ * young: holding all 17,000 views of 1,000 x 16 until the end made every scavenge copy
+ * them again, a fifth of -Ln's time.
+ */
+export function viewMaker(dp: Dataplane, state: DpState, opts: ViewOptions = {}): (s: SvcEntry) => ListedService {
   const realIds = state.reals.map((r) => r.id);
-  const none = () => zeroStats();
+  const zero = Object.freeze(zeroStats()); // one for all: listings without counters only print it
+  const none = () => zero;
   const svcStats = opts.counters === false ? none : readCountersOf(dp.maps.lb_svc_stats, state.services.map((s) => s.id));
   const realStats = opts.counters === false ? none : readCountersOf(dp.maps.lb_real_stats, realIds);
   const counts = readRealConnsOf(dp, realIds);
-  return state.services.map((s) => ({
+  return (s) => ({
     service: serviceOf(s),
     stats: svcStats(s.id),
     reals: realsOf(state, s.id).map((r) => ({ real: realOf(r), counts: counts(r.id), stats: realStats(r.id) })),
     ...(state.laddrs?.[s.id]?.length ? { laddrs: state.laddrs[s.id] } : {}), // FULLNAT LIPs (issue #3)
-  }));
+  });
+}
+
+/** The views in ipvsadm's listing order (or the table's, for --nosort), made one by one as they are taken. */
+export function* viewsInOrder(dp: Dataplane, state: DpState, opts: ViewOptions & { nosort?: boolean } = {}): Generator<ListedService> {
+  const make = viewMaker(dp, state, opts);
+  const services = opts.nosort ? state.services : sortServices(state.services, (s) => s.key);
+  for (const s of services) yield make(s);
 }

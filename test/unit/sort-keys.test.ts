@@ -26,6 +26,21 @@ describe('sorting with keys computed once', () => {
     }
   });
 
+  test('IPv4-only lists (the fast path when the spread is under 2^31): the same order, ties kept stable', () => {
+    const first = [10, 100, 127, 128, 192, 203];
+    for (let round = 0; round < 200; round++) {
+      // a narrow spread in most rounds; a few mix 10.x with 192.x and beyond (the quirk)
+      const firsts = round % 5 === 0 ? first : first.slice(0, 2 + (round % 3));
+      const a4 = (): Addr => ({ family: 'inet', ip: `${firsts[rand(firsts.length)]}.${rand(2)}.0.${rand(4)}` });
+      const svcs = Array.from({ length: 1 + rand(80) }, (_, i) => ({
+        i, addr: a4(), protocol: (rand(2) ? 'tcp' : 'udp') as Protocol, port: rand(3) + 80,
+      }));
+      expect(sortServices(svcs, (s) => s).map((s) => s.i)).toEqual(glibcSort(svcs, cmpServices).map((s) => s.i));
+      const dests = Array.from({ length: 1 + rand(40) }, (_, i) => ({ i, real: { addr: a4(), port: rand(3) } }));
+      expect(sortDests(dests, (d) => d.real).map((d) => d.i)).toEqual(glibcSort(dests, (a, b) => cmpDests(a.real, b.real)).map((d) => d.i));
+    }
+  });
+
   test('IPv4 words are inet_aton values, also for text inet_aton reads its own way', () => {
     for (const ip of ['0.0.0.0', '255.255.255.255', '10.0.0.1', '192.168.1.1', '010.0.0.1', '0x7f.1', '10.1', '1.2.3.256']) {
       expect(addrWords({ family: 'inet', ip })[0]).toBe(inetAton(ip) ?? 0);
