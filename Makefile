@@ -25,7 +25,7 @@ APT_PROBES := clang:clang llc:llvm bpftool:bpftool ip:iproute2 ethtool:ethtool \
               nsenter:util-linux nginx:nginx-light curl:curl wrk:wrk tcpdump:tcpdump \
               socat:socat tmux:tmux
 
-.PHONY: setup deps npm build bpf ts gen test test-unit test-bpf test-lab bench demo \
+.PHONY: setup deps npm build bpf ts bundle gen test test-unit test-bpf test-lab bench demo \
         lab-up lab-down lint install clean vagrant-deps vagrant-check
 
 setup: deps npm
@@ -67,7 +67,15 @@ ts: $(OUTPUT)/ts.stamp
 $(OUTPUT)/ts.stamp: $(TS_SRCS) tsconfig.json | $(OUTPUT)
 	$(Q)echo "  TSC   dist/"
 	$(Q)npx tsc -p tsconfig.json
+	$(Q)$(MAKE) --no-print-directory bundle
 	$(Q)touch $@
+
+# bin/lvs-xdp runs the CLI bundled into one CommonJS file, dist/cli/main.cjs (from tsc's
+# output, type-checked above): Node 20's ESM loader handles each of the ~60 modules a
+# command needs on its own, half of `lvs-xdp --version`. See scripts/bundle.mjs.
+bundle:
+	$(Q)echo "  ESB   dist/cli/"
+	$(Q)node scripts/bundle.mjs
 
 # Regenerates the TypeScript struct layouts from the compiled object's BTF.
 # The generator is compiled on its own: the rest of the tree may not type-check
@@ -76,7 +84,7 @@ gen: setup bpf
 	$(Q)npx tsc --module NodeNext --moduleResolution NodeNext --target ES2022 --strict \
 	  --skipLibCheck --outDir $(OUTPUT)/gen --rootDir . src/bpf/gen/main.ts
 	$(Q)node $(OUTPUT)/gen/src/bpf/gen/main.js $(OUTPUT)/lb.bpf.o src/bpf/generated/layout.ts
-	$(Q)npx tsc -p tsconfig.json && touch $(OUTPUT)/ts.stamp
+	$(Q)npx tsc -p tsconfig.json && $(MAKE) --no-print-directory bundle && touch $(OUTPUT)/ts.stamp
 
 test: build vagrant-deps
 	$(Q)bash scripts/run-tests.sh all

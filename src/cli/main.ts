@@ -78,14 +78,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // Run when executed as the program (bin/lvs-xdp), not when imported by tests.
-if (process.argv[1] && /cli[\\/]main\.js$/.test(process.argv[1])) {
+if (process.argv[1] && /cli[\\/]main\.c?js$/.test(process.argv[1])) {
   // exitCode rather than exit(): pending I/O (neighbour probes, stdout) completes first.
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(`${PROG}: internal error: ${(e as Error).stack ?? e}\n`);
+      const hint = process.execArgv.includes('--enable-source-maps') ? '' : ' (LVS_XDP_DEBUG=1 shows TypeScript positions)';
+      process.stderr.write(`${PROG}: internal error${hint}: ${(e as Error).stack ?? e}\n`);
       process.exit(70);
     },
   );

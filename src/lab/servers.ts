@@ -1,22 +1,15 @@
 // Real-server processes of the lab: our name server (default) or nginx.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { LvsError } from '../util/errors.js';
+import { repoRoot } from '../util/paths.js';
 import { startNginx, stopNginx } from './nginx.js';
 import type { ServerKind } from './plan.js';
 import { isAlive, lastLine, spawnDetachedInNetns, stopByPidFile, waitFor } from './process.js';
 
-/**
- * The compiled name server. From dist/src/lab/*.js it sits beside us; from src/lab/*.ts
- * (jest runs the sources) it is the build output under the repository's dist/.
- */
+/** The compiled name server (tsc's output; jest runs the sources, the CLI a bundle). */
 export function nameServerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const dir = dirname(here);
-  const script = here.endsWith('.js')
-    ? join(dir, 'name-server.js')
-    : join(dir, '..', '..', 'dist', 'src', 'lab', 'name-server.js');
+  const script = join(repoRoot(), 'dist', 'src', 'lab', 'name-server.js');
   if (!existsSync(script)) throw new LvsError(`${script} not found: build first (make build / npx tsc)`);
   return script;
 }
