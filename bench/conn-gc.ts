@@ -2,10 +2,13 @@
 // fill: the sweep's own timing (lb_gc.last_cost_ns, bpf_ktime_get_ns around it).
 // Needs root; touches no interface (nothing is sent, the table is filled directly).
 //
-//   node dist/bench/conn-gc.js [ENTRIES=1000000]
+// Prints: sweeps run on demand (lb_gc_sweep) that keep every entry (the steady state),
+// the second one (recount corrections); then the BPF timer's own walks for
+// TIMER_SECS (default 25): how long each took and how long the timer then waited
+// (gc.h gc_next_ms bounds the sweep's share of a CPU), and the share that makes; last,
+// one sweep that expires them all.
 //
-// Prints: a sweep that keeps every entry (the steady state, once a second), the
-// second one (recount corrections), and one that expires them all.
+//   node dist/bench/conn-gc.js [ENTRIES=1000000] [TIMER_SECS=25]
 import { rmSync } from 'node:fs';
 import { loadDirector } from '../src/bpf/object.js';
 import { ensurePinDir, pinPaths } from '../src/bpf/pins.js';
@@ -20,6 +23,8 @@ import { directorObject } from '../src/util/paths.js';
 import type { Addr } from '../src/model/types.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
+const TIMER_SECS = Number(process.argv[3] ?? 25);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pins = pinPaths(`/sys/fs/bpf/lvs-xdp-bench-gc-${process.pid}`);
 const a = (ip: string): Addr => ({ family: 'inet', ip });
 
@@ -61,8 +66,26 @@ try {
   run('sweep 2 (recount corrects them)', 0);
   const steady = [3, 4, 5, 6, 7].map((i) => run(`sweep ${i} (steady: nothing expires)`, 0));
   const sorted = steady.sort((x, y) => x - y);
+  // The timer's own walks of the same table, as a user's director does them.
+  const walks: Array<{ cost: number; wait: number }> = [];
+  let runs = readGc(dp).runs;
+  setGcPaused(dp, false);
+  const end = Date.now() + TIMER_SECS * 1000;
+  while (Date.now() < end) {
+    await sleep(50);
+    const g = readGc(dp);
+    if (g.runs === runs) continue;
+    runs = g.runs;
+    walks.push({ cost: Number(g.last_cost_ns) / 1e6, wait: g.next_ms });
+    console.log(`timer walk ${walks.length}: ${walks.at(-1)!.cost.toFixed(1)} ms, scanned ${g.last_scanned}; next walk in ${g.next_ms} ms`);
+  }
+  setGcPaused(dp, true);
+  if (walks.length === 0) throw new Error(`the timer did not walk the table in ${TIMER_SECS} s`);
+  const shares = walks.map((w) => (100 * w.cost) / w.wait).sort((x, y) => x - y);
+  const waits = walks.map((w) => w.wait).sort((x, y) => x - y);
   run('sweep expiring every entry', 100_000);
-  console.log(`steady-state sweep of ${N} entries: median ${sorted[2]!.toFixed(1)} ms every period (1 s)`);
+  console.log(`steady-state sweep of ${N} entries: median ${sorted[2]!.toFixed(1)} ms`);
+  console.log(`timer: a walk every ${(waits[Math.floor(waits.length / 2)]! / 1000).toFixed(1)} s; share ${shares[Math.floor(shares.length / 2)]!.toFixed(2)} % of one CPU`);
 } finally {
   dp.close();
   prog.close();

@@ -67,13 +67,14 @@ echo "  RUN   TCP with wrk (lab lxbench-*; about 2.5 min)"
 bash bench/tcp.sh "$SECT/tcp.md" || fail "TCP (wrk)"
 echo "  RUN   control plane (private netns; about 2-3 min: -R is slow today)"
 unshare --net node dist/bench/control-plane.js --md "$SECT/control.md" "${CP_ARGS[@]}" || fail "control plane"
-echo "  RUN   connection sweep at $GC_N connections (about 30 s)"
+echo "  RUN   connection sweep at $GC_N connections (about 45 s)"
 timeout 300 node dist/bench/conn-gc.js "$GC_N" > "$SECT/gc.log" 2>&1 || { cat "$SECT/gc.log" >&2; fail "connection sweep"; }
 sed 's/^/        /' "$SECT/gc.log"
 GC_MS=$(sed -n 's/^steady-state sweep.*median \([0-9.]*\) ms.*/\1/p' "$SECT/gc.log")
-[ -n "$GC_MS" ] || fail "connection sweep (no steady-state figure in its output)"
+GC_WAIT=$(sed -n 's/^timer: a walk every \([0-9.]*\) s.*/\1/p' "$SECT/gc.log")
+GC_PCT=$(sed -n 's/^timer: .*share \([0-9.]*\) %.*/\1/p' "$SECT/gc.log")
+[ -n "$GC_MS" ] && [ -n "$GC_PCT" ] || fail "connection sweep (no steady-state or timer figure in its output)"
 AGENT_PCT=$(sed -n 's/.*<!-- agent-cpu-pct: \([0-9.]*\) -->.*/\1/p' "$SECT/control.md")
-GC_PCT=$(awk -v m="$GC_MS" 'BEGIN { printf "%.1f", m / 10 }')
 SUM_PCT=$(awk -v g="$GC_PCT" -v a="${AGENT_PCT:-0}" 'BEGIN { printf "%.1f", g + a }')
 GC_NTXT=$(echo "$GC_N" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
 SUM_MET=$(awk -v t="$SUM_PCT" 'BEGIN { print (t <= 5 ? "**met**" : "not met") }')
@@ -148,12 +149,16 @@ EOF
 ### Connection sweep at ${GC_NTXT} connections (bench/conn-gc.ts)
 
 The data plane's BPF timer expires connections and recounts every real's
-ActiveConn/InActConn once a second; timed inside the kernel (lb_gc.last_cost_ns). The
+ActiveConn/InActConn; timed inside the kernel (lb_gc.last_cost_ns). It walks the table
+once a second, or less often when a walk takes longer than 10 ms: it then waits 100×
+the walk (at most 30 s; bpf/include/gc.h gc_next_ms), so the walks take at most ~1 %
+of a CPU and an idle connection is removed up to that wait after its timeout. The
 issue's goal counts it with the agent's work ("connection collection + rate estimation").
 
 | figure | median | goal | |
 |---|---|---|---|
-| steady sweep of ${GC_NTXT} connections, once a second | ${GC_MS} ms = ${GC_PCT} % of one CPU | | |
+| a walk of ${GC_NTXT} connections (on demand, nothing expires) | ${GC_MS} ms | | |
+| the timer's walks at ${GC_NTXT} connections | one every ${GC_WAIT} s = ${GC_PCT} % of one CPU | | |
 | sweep + agent (${AGENT_PCT:-?} %) | ${SUM_PCT} % of one core | ≤ 5 % | ${SUM_MET} |
 
 \`\`\`

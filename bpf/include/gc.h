@@ -4,7 +4,8 @@
  *
  * A BPF timer (map lb_gc_timer, pinned) is armed at attach by running lb_gc_arm
  * once (BPF_PROG_TEST_RUN). Every lb_gc.period_ms (default 1 s) its callback
- * walks lb_conns with bpf_for_each_map_elem and, for each entry:
+ * walks lb_conns with bpf_for_each_map_elem (but see gc_next_ms: a big table is
+ * walked less often) and, for each entry:
  *  - connection: idle longer than its state's timeout → removed, its real's
  *    active or inactive count decremented, its NAT partner (peer_*) removed, its
  *    template's n_control decremented. An entry whose real was deleted also waits
@@ -266,6 +267,28 @@ static __always_inline void gc_sweep(__u64 now)
 	g->last_cost_ns = bpf_ktime_get_ns() - t0;
 }
 
+/*
+ * The sweep's share of a CPU is bounded. A walk costs ~0.1 us per entry, almost all
+ * of it waiting for memory (the entries of a big table are not in any cache), so at
+ * 1M connections a walk every second would be 11 % of a CPU for bookkeeping that
+ * IPVS, with a timer per connection, does not pay. After a walk that took C, the next
+ * one waits at least C x 100 / LB_GC_BUDGET_PCT, at most LB_GC_MAX_WAIT_MS: ~11 s at
+ * 1M entries, the configured period for tables under ~100,000. The price: an idle
+ * connection is removed (and its real's count decremented) up to one wait after its
+ * timeout rather than within a second; until then a packet of it still finds it.
+ */
+#define LB_GC_BUDGET_PCT 1
+#define LB_GC_MAX_WAIT_MS 30000
+
+static __always_inline __u64 gc_next_ms(__u64 period_ms, __u64 cost_ns)
+{
+	__u64 budget_ms = cost_ns / (10000ULL * LB_GC_BUDGET_PCT); /* cost x 100 / pct, in ms */
+
+	if (budget_ms > LB_GC_MAX_WAIT_MS)
+		budget_ms = LB_GC_MAX_WAIT_MS;
+	return budget_ms > period_ms ? budget_ms : period_ms;
+}
+
 static int gc_timer_cb(void *map, int *key, struct gc_timer_val *v)
 {
 	struct lb_gc *g = gc_state();
@@ -274,8 +297,11 @@ static int gc_timer_cb(void *map, int *key, struct gc_timer_val *v)
 	if (g) {
 		if (g->period_ms)
 			period_ms = g->period_ms;
-		if (!g->paused)
+		if (!g->paused) {
 			gc_sweep(bpf_ktime_get_coarse_ns());
+			period_ms = gc_next_ms(period_ms, g->last_cost_ns);
+		}
+		g->next_ms = (__u32)period_ms;
 	}
 	bpf_timer_start(&v->t, period_ms * 1000000ULL, 0);
 	return 0;

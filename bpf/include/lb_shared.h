@@ -367,7 +367,7 @@ struct lb_gc {
 	__u32 period_ms;     /* 0 = LB_GC_PERIOD_MS */
 	__u32 paused;        /* non-zero: the timer keeps ticking but does not sweep (tests) */
 	__u32 max_real;      /* highest destination id the recount covers */
-	__u32 pad;
+	__u32 next_ms;       /* the wait the timer was last armed with (gc.h gc_next_ms) */
 };
 
 /* lb_gc_real: per destination, the sweep's recount and the difference found by the

@@ -100,7 +100,7 @@ export const lb_gc = {
     period_ms: { offset: 48, type: 'u32', count: 1 },
     paused: { offset: 52, type: 'u32', count: 1 },
     max_real: { offset: 56, type: 'u32', count: 1 },
-    pad: { offset: 60, type: 'u32', count: 1 },
+    next_ms: { offset: 60, type: 'u32', count: 1 },
   },
 } as const satisfies StructLayout;
 
