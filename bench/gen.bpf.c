@@ -15,6 +15,10 @@
  *    on to the kernel, so the same real server also answers TCP.
  *  - xdp_fwd: the denominator: redirect every frame to fwd_ifindex (the
  *    director's real-server-side veth) and nothing else.
+ *  - xdp_fwd_mac: the TCP figures' trivial forwarder (bench/tcp.sh): what any
+ *    XDP director must do at the least, DR without a table: frames to
+ *    fwd_mac.vip:port get the real server's MAC (and the director's as source)
+ *    and go to fwd_ifindex; everything else goes on to the kernel.
  *  - xdp_pass: gives a veth a NAPI context (XDP frames sent to a veth are only
  *    received when its peer has an XDP program or GRO).
  */
@@ -62,6 +66,21 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } fwd_ifindex SEC(".maps");
+
+struct fwd_mac_cfg {
+	__be32 vip;
+	__u8 dmac[6]; /* the real server's */
+	__u8 smac[6]; /* the director's real-server-side veth */
+	__be16 port;
+	__u16 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fwd_mac_cfg);
+} fwd_mac SEC(".maps");
 
 static __always_inline __u32 fold(__u32 s)
 {
@@ -145,6 +164,29 @@ int xdp_fwd(struct xdp_md *ctx)
 	__u32 zero = 0, *ifindex = bpf_map_lookup_elem(&fwd_ifindex, &zero);
 
 	return ifindex ? bpf_redirect(*ifindex, 0) : XDP_ABORTED;
+}
+
+SEC("xdp")
+int xdp_fwd_mac(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+	__be16 *ports = (void *)(iph + 1); /* no IP options from the lab's hosts */
+	__u32 zero = 0, *ifindex;
+	struct fwd_mac_cfg *c;
+
+	if ((void *)(ports + 2) > end || eth->h_proto != bpf_htons(ETH_P_IP) || iph->ihl != 5 ||
+	    iph->protocol != IPPROTO_TCP)
+		return XDP_PASS;
+	c = bpf_map_lookup_elem(&fwd_mac, &zero);
+	ifindex = bpf_map_lookup_elem(&fwd_ifindex, &zero);
+	if (!c || !ifindex || iph->daddr != c->vip || ports[1] != c->port)
+		return XDP_PASS;
+	__builtin_memcpy(eth->h_dest, c->dmac, 6);
+	__builtin_memcpy(eth->h_source, c->smac, 6);
+	return bpf_redirect(*ifindex, 0);
 }
 
 SEC("xdp")

@@ -123,6 +123,19 @@ dir_fwd() {   # the denominator: trivial XDP_REDIRECT d0 -> d1
   in_ns "$NS_DIR" bpftool net attach xdpdrv pinned "$LAB_PINS/progs/xdp_fwd" dev d0 || die "attach xdp_fwd"
 }
 
+dir_fwd_tcp() {   # the TCP figures' trivial forwarder: VIP:80 -> r0 by MAC rewrite (gen.bpf.c xdp_fwd_mac)
+  local idx hex
+  idx=$(in_ns "$NS_DIR" ip -o link show d1 | cut -d: -f1)
+  bpftool map update pinned "$LAB_PINS/maps/fwd_ifindex" key 0 0 0 0 \
+    value $((idx & 255)) $(((idx >> 8) & 255)) 0 0 || die "fwd_ifindex"
+  mac_bytes() { echo "$1" | tr ':' ' ' | sed 's/\([0-9a-f][0-9a-f]\)/0x\1/g'; }
+  # vip (4 bytes, network order), dmac, smac, port 80 (network order), pad
+  hex="$(echo $VIP | tr '.' ' ') $(mac_bytes $MAC_R0) $(mac_bytes $MAC_D1) 0 80 0 0"
+  # shellcheck disable=SC2086
+  bpftool map update pinned "$LAB_PINS/maps/fwd_mac" key 0 0 0 0 value $hex || die "fwd_mac"
+  in_ns "$NS_DIR" bpftool net attach xdpdrv pinned "$LAB_PINS/progs/xdp_fwd_mac" dev d0 || die "attach xdp_fwd_mac"
+}
+
 # lvs-xdp, configured once: UDP VIP:9 over the four reals by DR, UDP VIP:10 by NAT,
 # TCP VIP:80 by DR. Detaching keeps the pinned maps (services, conntrack) for the next attach.
 lvs_setup() {

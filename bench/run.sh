@@ -63,7 +63,7 @@ fail() { echo "bench: $1: measurement could not be taken; BENCHMARKS.md left as 
 
 echo "  RUN   forwarding rate (lab lxbench-*; about 1 min)"
 bash bench/forward.sh "$SECT/forward.md" || fail "forwarding rate"
-echo "  RUN   TCP with wrk (lab lxbench-*; about 2.5 min)"
+echo "  RUN   TCP with wrk (lab lxbench-*; about 3 min)"
 bash bench/tcp.sh "$SECT/tcp.md" || fail "TCP (wrk)"
 echo "  RUN   control plane (private netns; about 2-3 min: -R is slow today)"
 unshare --net node dist/bench/control-plane.js --md "$SECT/control.md" "${CP_ARGS[@]}" || fail "control plane"
@@ -133,11 +133,15 @@ wrk -t2 -c64 (duration in the runs above) from lxbench-cli; nginx (src/lab/nginx
 worker) answers on the four real-server addresses of lxbench-rs. Direct = the client
 talking to the real server over its own link (cx0–rx0). lvs-xdp DR: replies leave the
 real server straight back over that link (the director sees one direction, as in DR).
-nftables DNAT (VIP:81 → real:80, bench/nft-dnat.nft) and HAProxy (VIP:82,
-bench/haproxy.cfg, TCP mode, 2 threads): replies through the director. All four paths
-are up at once and every round runs each back to back, so the machine's other work
-falls on all of them alike. lvs-xdp stays attached meanwhile, so the nftables and
-HAProxy paths also cross its XDP program (not a service: XDP_PASS). Hosts' veths have
+Trivial XDP forwarder: in lvs-xdp's place on d0 for its own runs, the least any XDP
+director does on this path (bench/gen.bpf.c `xdp_fwd_mac`: frames to VIP:80 get the real
+server's MAC and are redirected to d1; no table, no scheduling, no counters), so
+"against the hop" shows how much of the gap to direct is lvs-xdp's own work and how
+much is the hop. nftables DNAT (VIP:81 → real:80, bench/nft-dnat.nft) and HAProxy (VIP:82,
+bench/haproxy.cfg, TCP mode, 2 threads): replies through the director. The paths run
+back to back in every round, so the machine's other work falls on all of them alike.
+lvs-xdp stays attached outside the forwarder's runs, so the nftables and HAProxy paths
+also cross its XDP program (not a service: XDP_PASS). Hosts' veths have
 checksum offload off (XDP forwards frames as they are). Everything — wrk, the director's
 softirq work, nginx — shares the same 2 vCPUs: a forwarding hop's CPU is taken from
 client and server, which the direct path does not pay.

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # TCP through a real client: wrk in lxbench-cli against nginx on the real server
-# (src/lab/nginx.ts, one worker), keep-alive and `Connection: close`, over four paths
+# (src/lab/nginx.ts, one worker), keep-alive and `Connection: close`, over five paths
 # in one lab, in rounds: direct (cx0-rx0, no director), lvs-xdp DR (replies straight
-# back over rx0, as DR does), nftables DNAT (bench/nft-dnat.nft; replies via the
-# director) and HAProxy TCP mode, 2 threads (bench/haproxy.cfg).
+# back over rx0, as DR does), a trivial XDP forwarder in its place (the hop's own cost),
+# nftables DNAT (bench/nft-dnat.nft; replies via the director) and HAProxy TCP mode,
+# 2 threads (bench/haproxy.cfg).
 #
 #   bash bench/tcp.sh OUT.md     (root; from the repository root; run by bench/run.sh)
 #
@@ -47,15 +48,22 @@ bench_one() {  # bench_one NAME URL keepalive|close RUN
   printf '%s\t%s\t%s\t%s\n' "$name" "$mode" "$rps" "$errs" >> "$RES"
 }
 
-PATHS=("direct|http://198.51.100.2/" "lvs-xdp DR|http://$VIP/" "nftables DNAT|http://$VIP:81/" "HAProxy TCP mode|http://$VIP:82/")
-# All four paths are up at once (lvs-xdp on VIP:80, nftables on :81, HAProxy on :82),
-# so every round runs each of them back to back.
+TRIVIAL="trivial XDP forwarder"
+PATHS=("direct|http://198.51.100.2/" "lvs-xdp DR|http://$VIP/" "$TRIVIAL|http://$VIP/" "nftables DNAT|http://$VIP:81/" "HAProxy TCP mode|http://$VIP:82/")
+# lvs-xdp (VIP:80), nftables (:81) and HAProxy (:82) are up at once, so every round runs
+# each path back to back. The trivial forwarder (gen.bpf.c xdp_fwd_mac: VIP:80 to the
+# real server by MAC rewrite, no table) takes d0 from lvs-xdp for its own runs: it shows
+# what the extra hop costs any XDP director on this machine.
+path_on() { [ "$1" = "$TRIVIAL" ] && { lvs_detach; dir_fwd_tcp; }; return 0; }
+path_off() { [ "$1" = "$TRIVIAL" ] && { fwd_detach; lvs_attach; }; return 0; }
 lvs_setup; dir_nft; dir_haproxy
-for p in "${PATHS[@]}"; do check_path "${p#*|}"; done
+for p in "${PATHS[@]}"; do path_on "${p%%|*}"; check_path "${p#*|}"; path_off "${p%%|*}"; done
 for i in $(seq "$RUNS"); do
-  echo "  RUN   tcp: round $i of $RUNS (4 paths x 2 modes x ${DUR} s)" >&2
+  echo "  RUN   tcp: round $i of $RUNS (${#PATHS[@]} paths x 2 modes x ${DUR} s)" >&2
   for mode in keepalive close; do
-    for p in "${PATHS[@]}"; do bench_one "${p%%|*}" "${p#*|}" $mode $i; done
+    for p in "${PATHS[@]}"; do
+      path_on "${p%%|*}"; bench_one "${p%%|*}" "${p#*|}" $mode $i; path_off "${p%%|*}"
+    done
   done
 done
 dir_clear
