@@ -12,7 +12,7 @@
 //
 // The monitor runs without it: code compiled from a cache loses its dynamic-import
 // callback in Node 20, and the monitor loads Ink (ESM-only) with import().
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script, constants as vmConstants } from 'node:vm';
@@ -43,21 +43,33 @@ export function cacheFile(dir: string, bundle: { size: number; mtimeMs: number }
   return join(dir, `${key}.${nodeVersion}.${bundle.size}.${Math.trunc(bundle.mtimeMs)}.bin`);
 }
 
+/**
+ * The cache's bytes, when it may be trusted: it becomes code of a command run as root,
+ * so a file another user owns, or one anyone else may rewrite, is ignored (and then
+ * replaced when the directory lets us).
+ */
 function readCache(file: string | undefined): Buffer | undefined {
   if (!file) return undefined;
+  let fd: number | undefined;
   try {
-    return readFileSync(file);
+    fd = openSync(file, 'r');
+    const st = fstatSync(fd);
+    const uid = process.geteuid?.() ?? st.uid;
+    if (!st.isFile() || (st.uid !== uid && st.uid !== 0) || (st.mode & 0o022) !== 0) return undefined;
+    return readFileSync(fd);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
 /** Written after the run (it then holds every function the run compiled); best effort. */
 function writeCache(file: string, script: Script): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, script.createCachedData());
+    writeFileSync(tmp, script.createCachedData(), { mode: 0o644 });
     renameSync(tmp, file); // whole or not at all, also with two commands at once
   } catch {
     // a read-only checkout or a full disk: run uncached

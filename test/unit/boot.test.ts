@@ -2,7 +2,7 @@
 // (dist/cli/boot.cjs, after make build) writing, reusing and replacing its code cache.
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cacheFile, cacheKey } from '../../src/cli/boot.js';
@@ -62,6 +62,13 @@ describe('dist/cli/boot.cjs', () => {
       writeFileSync(file, Buffer.alloc(bytes.length, 0x5a)); // damaged: rejected, run anyway, rewritten
       expect(run(dir, ['--version'])).toBe(first);
       expect(readFileSync(file)[0]).not.toBe(0x5a);
+
+      // a cache others may rewrite is not trusted: run without it, then replace it
+      chmodSync(file, 0o666);
+      const before = statSync(file).mtimeMs;
+      expect(run(dir, ['--version'])).toBe(first);
+      expect(statSync(file).mtimeMs).not.toBe(before);
+      expect(statSync(file).mode & 0o777).toBe(0o644);
 
       expect(run(dir, ['-h']).length).toBeGreaterThan(100);
       expect(readdirSync(dir).sort()).toEqual([files[0], expect.stringMatching(/^h\./)].sort());
