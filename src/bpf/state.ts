@@ -1,5 +1,5 @@
 // Reads the configuration and the counters out of the pinned maps.
-import { zeroStats, type Addr, type Family, type Protocol, type Stats } from '../model/types.js';
+import { zeroStats, type Addr, type Family, type Protocol, type Real, type Stats } from '../model/types.js';
 import { decode, expectFields, viewOf } from './codec.js';
 import { lb_fwd, lb_meta, lb_real, lb_real_flags, lb_svc, lb_svc_key } from './generated/layout.js';
 import { familyOf, wordsToAddr } from './addr.js';
@@ -114,37 +114,74 @@ export function realEntryOf(id: number, v: Buffer | undefined, offset = 0): Real
 }
 
 /**
- * The reals of these services, found through each service's live destination list
- * (lb_svc_dests holds every real of a service, in list order): a real written by a
- * command that died before its service switched tables is not listed: it was never
- * live, and its slot is reused. The lists and then the lb_reals slots from the lowest
- * listed id to the highest are read in batches (one syscall per 4,096 entries; one
- * lookup per real cost ~0.2 s for 16,000 reals).
+ * The lb_reals slots that these destination lists name, read in batches over the id
+ * range they span (one syscall per 4,096 entries; one lookup per real cost ~0.2 s for
+ * 16,000 reals). at(svcId, id) is the slot's offset in view when it holds a real of
+ * that service, else -1: a real written by a command that died before its service
+ * switched tables is not listed (it was never live, and its slot is reused).
  */
+export interface LiveReals {
+  view: DataView;
+  /** The lowest id read and how many slots from it: for callers' per-id arrays. */
+  lo: number;
+  span: number;
+  at(svcId: number, id: number): number;
+}
+
+export function readLiveReals(dp: Dataplane, lists: readonly (readonly number[])[]): LiveReals {
+  let lo = Infinity;
+  let hi = -1;
+  for (const ids of lists) [lo, hi] = idRange(ids, lo, hi);
+  if (hi < 0) return { view: new DataView(new ArrayBuffer(0)), lo: 0, span: 0, at: () => -1 };
+  const m = dp.maps.lb_reals;
+  const vb = m.valueBytes;
+  const bytes = m.lookupRange(lo, hi - lo + 1);
+  const view = viewOf(bytes);
+  const flags = R.flags.offset;
+  const svc = R.svc_id.offset;
+  return {
+    view, lo, span: hi - lo + 1,
+    at(svcId, id) {
+      const off = (id - lo) * vb;
+      if (id < lo || off + vb > bytes.length) return -1;
+      if (!(view.getUint32(off + flags, true) & lb_real_flags.LB_REAL_F_USED)) return -1;
+      return view.getUint32(off + svc, true) === svcId ? off : -1;
+    },
+  };
+}
+
+/** What a listing shows of the real at off (a LiveReals offset), and its seq (list order). */
+export function listedRealAt(v: DataView, off: number): { real: Real; seq: number } {
+  return {
+    real: {
+      addr: addrAt(v, off + R.addr.offset, familyOf(v.getUint8(off + R.family.offset))),
+      port: v.getUint16(off + R.port.offset, false),
+      forward: forwardOf(v.getUint8(off + R.fwd.offset)),
+      weight: v.getUint32(off + R.weight.offset, true),
+      upperThreshold: v.getUint32(off + R.u_threshold.offset, true),
+      lowerThreshold: v.getUint32(off + R.l_threshold.offset, true),
+    },
+    seq: v.getUint32(off + R.seq.offset, true),
+  };
+}
+
+/** The reals of these services (readLiveReals), each once, by id. */
 export function readReals(
   dp: Dataplane, services: SvcEntry[], lists?: Map<number, Dests>, lastWeights?: Map<number, number>,
 ): RealEntry[] {
   const all = lists ?? readAllDests(dp, services);
   const own = services.map((s) => all.get(s.id)!.ids);
-  let lo = Infinity;
-  let hi = -1;
-  for (const ids of own) [lo, hi] = idRange(ids, lo, hi);
-  if (hi < 0) return [];
-  const m = dp.maps.lb_reals;
-  const vb = m.valueBytes;
-  const bytes = m.lookupRange(lo, hi - lo + 1);
-  const slots = viewOf(bytes);
-  const seen = new Uint8Array(hi - lo + 1); // a real listed twice is taken once
+  const live = readLiveReals(dp, own);
+  const seen = new Uint8Array(live.span); // a real listed twice is taken once
   const out: RealEntry[] = [];
   for (let k = 0; k < services.length; k++) {
     const ids = own[k]!;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      if (seen[id - lo] || (id - lo + 1) * vb > bytes.length) continue;
-      const r = realAt(slots, id, (id - lo) * vb, lastWeights?.get(id));
-      if (!r || r.svcId !== services[k]!.id) continue;
-      seen[id - lo] = 1;
-      out.push(r);
+      const off = live.at(services[k]!.id, id);
+      if (off < 0 || seen[id - live.lo]) continue;
+      seen[id - live.lo] = 1;
+      out.push(realAt(live.view, id, off, lastWeights?.get(id))!);
     }
   }
   // by id; the lists usually give them in that order already (a sort of 16,000 with a

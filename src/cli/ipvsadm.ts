@@ -19,7 +19,7 @@ import { addrPortString, sameServiceKey, type Addr } from '../model/types.js';
 import { LvsError, StateError, UnsupportedError } from '../util/errors.js';
 import { withLock } from '../util/lock.js';
 import { probeNeighbours } from '../net/neigh.js';
-import { buildViews, viewMaker, viewsInOrder } from './views.js';
+import { buildViews, listingViews, viewMaker } from './views.js';
 import type { CliContext } from './context.js';
 import { listRate, zeroRatesAfter } from './list-rate.js'; // issue #5
 import { listJson } from './list-json.js';
@@ -91,16 +91,16 @@ function list(cmd: Extract<Command, { kind: 'list' }>, ctx: CliContext): number 
     }
     if (o.daemon) return 0; // no sync daemon runs: ipvsadm prints nothing
     if (o.rate) return listRate(cmd, ctx, dp); // the agent's estimator (issue #5)
-    const state = readState(dp, { lastWeights: false });
     const viewOpts = { counters: o.stats, nosort: o.nosort }; // plain -L prints no counters
     const lctx = { connTableSize: meta.conn_size, resolve: o.numeric ? undefined : filesResolver() };
     let text: string;
     if (cmd.key) {
+      const state = readState(dp, { lastWeights: false });
       const s = state.services.find((x) => sameServiceKey(x.key, cmd.key!));
       if (!s) throw new StateError('No such service');
       text = formatListService(viewMaker(dp, state, viewOpts)(s), o, lctx);
     } else {
-      text = formatListInOrder(viewsInOrder(dp, state, viewOpts), o, lctx);
+      text = formatListInOrder(listingViews(dp, viewOpts), o, lctx);
     }
     process.stdout.write(text);
     return 0;
