@@ -14,7 +14,10 @@ import type { ListedReal, ListedService } from '../ipvsadm/format-list.js';
 export function serviceOf(s: SvcEntry): Service {
   const persistent = (s.flags & lb_svc_flags.LB_SVC_F_PERSISTENT) !== 0;
   return {
-    ...s.key,
+    // the key's fields by name: a spread is several times slower in cold code (1,000 per -L)
+    protocol: s.key.protocol,
+    addr: s.key.addr,
+    port: s.key.port,
     scheduler: s.scheduler,
     persistence: persistent ? s.timeout : undefined,
     netmask: persistent ? netmaskText(s.netmask, s.key.addr.family) : undefined,

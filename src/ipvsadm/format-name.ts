@@ -34,6 +34,7 @@ export function addrPortName(
  * flag-1..3. Empty when no bit is set.
  */
 export function schedFlagsText(s: Pick<Service, 'scheduler' | 'schedFlags'>): string {
+  if (s.schedFlags.length === 0) return '';
   const f = new Set(s.schedFlags);
   const bit1 = f.has('flag-1') || f.has('sh-fallback') || f.has('mh-fallback');
   const bit2 = f.has('flag-2') || f.has('sh-port') || f.has('mh-port');
