@@ -56,19 +56,20 @@ export function buildViews(dp: Dataplane, state: DpState, opts: ViewOptions = {}
   return state.services.map(viewMaker(dp, state, opts));
 }
 
-/**
- * One service's view at a time, the maps read in batches up front as buildViews does.
- * The listing formats each view as it is made (viewsInOrder) so that its objects die
- * young: holding all 17,000 views of 1,000 x 16 until the end made every scavenge copy
- * them again, a fifth of -Ln's time.
- */
-export function viewMaker(dp: Dataplane, state: DpState, opts: ViewOptions = {}): (s: SvcEntry) => ListedService {
-  const realIds = state.reals.map((r) => r.id);
+/** The per-id readers of a set of views: every map read once, in batches, up front. */
+function countsOf(dp: Dataplane, svcIds: readonly number[], realIds: readonly number[], opts: ViewOptions) {
   const zero = Object.freeze(zeroStats()); // one for all: listings without counters only print it
   const none = () => zero;
-  const svcStats = opts.counters === false ? none : readCountersOf(dp.maps.lb_svc_stats, state.services.map((s) => s.id));
-  const realStats = opts.counters === false ? none : readCountersOf(dp.maps.lb_real_stats, realIds);
-  const counts = readRealConnsOf(dp, realIds);
+  return {
+    svcStats: opts.counters === false ? none : readCountersOf(dp.maps.lb_svc_stats, svcIds),
+    realStats: opts.counters === false ? none : readCountersOf(dp.maps.lb_real_stats, realIds),
+    counts: readRealConnsOf(dp, realIds),
+  };
+}
+
+/** One service's view at a time (buildViews; -L -t), the maps read up front. */
+export function viewMaker(dp: Dataplane, state: DpState, opts: ViewOptions = {}): (s: SvcEntry) => ListedService {
+  const { svcStats, realStats, counts } = countsOf(dp, state.services.map((s) => s.id), state.reals.map((r) => r.id), opts);
   return (s) => ({
     service: serviceOf(s),
     stats: svcStats(s.id),
@@ -79,22 +80,19 @@ export function viewMaker(dp: Dataplane, state: DpState, opts: ViewOptions = {})
 
 /**
  * The views of the whole table for `-L`, in ipvsadm's listing order (the table's for
- * --nosort), made one by one as they are taken. The same reals buildViews shows
- * (readLiveReals: each service's live list, in its order, newest first), read straight
- * from the batch into the rows the listing prints: no DpState, its per-list index and
- * per-service copies, which planning needs and -L of 1,000 x 16 paid ~15 ms for.
+ * --nosort), made one by one as they are taken, so that their objects die young
+ * (holding all 17,000 views of 1,000 x 16 made every scavenge copy them again). The
+ * same reals buildViews shows (readLiveReals: each service's live list, in its order,
+ * newest first), read straight from the batch into the rows the listing prints: no
+ * DpState, its per-list index and per-service copies, which planning needs and -L of
+ * 1,000 x 16 paid ~15 ms for.
  */
 export function* listingViews(dp: Dataplane, opts: ViewOptions & { nosort?: boolean } = {}): Generator<ListedService> {
   const services = readServices(dp);
   const lists = readAllDests(dp, services);
   const own = services.map((s) => lists.get(s.id)!.ids);
   const live = readLiveReals(dp, own);
-  const ids = own.flat();
-  const zero = Object.freeze(zeroStats()); // one for all: listings without counters only print it
-  const none = () => zero;
-  const svcStats = opts.counters === false ? none : readCountersOf(dp.maps.lb_svc_stats, services.map((s) => s.id));
-  const realStats = opts.counters === false ? none : readCountersOf(dp.maps.lb_real_stats, ids);
-  const counts = readRealConnsOf(dp, ids);
+  const { svcStats, realStats, counts } = countsOf(dp, services.map((s) => s.id), own.flat(), opts);
   const seen = new Uint8Array(live.span); // a real listed twice is taken once
   const order = opts.nosort ? services : sortServices(services, (s) => s.key);
   for (const s of order) {
