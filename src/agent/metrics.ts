@@ -17,7 +17,9 @@ export interface MetricsInput {
   conntrack?: { entries: number; size: number };
 }
 
-const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+// A label value escaped as the text format wants; addresses and ports never need it
+// (one test instead of three replaces per value: 16,000 backends x 6 labels per scrape).
+const esc = (v: string): string => (/[\\\n"]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v);
 
 function labels(l: Record<string, string>): string {
   const keys = Object.keys(l).sort();
@@ -55,14 +57,10 @@ export function renderMetrics(m: MetricsInput): string {
   const weight: Array<[string, number]> = [];
   for (const s of m.services) {
     for (const r of s.reals) {
-      const l = labels({
-        local_address: s.service.addr.ip,
-        local_port: String(s.service.port),
-        remote_address: r.real.addr.ip,
-        remote_port: String(r.real.port),
-        proto: s.service.protocol.toUpperCase(),
-        local_mark: '',
-      });
+      // labels() of these six, written in their sorted order directly (a scrape of
+      // 1,000 x 16 sorted and joined 16,000 label sets)
+      const l = `{local_address="${esc(s.service.addr.ip)}",local_mark="",local_port="${s.service.port}",` +
+        `proto="${s.service.protocol.toUpperCase()}",remote_address="${esc(r.real.addr.ip)}",remote_port="${r.real.port}"}`;
       active.push([l, r.counts.activeConns]);
       inactive.push([l, r.counts.inactiveConns]);
       weight.push([l, r.real.weight]);

@@ -1,9 +1,8 @@
 // One read of everything the agent exports: services with their reals and counters,
 // verdict counters in total and per CPU. Read from the pinned maps, never cached.
 import type { Dataplane } from '../bpf/dataplane.js';
-import { readState } from '../bpf/state.js';
 import { u32Key } from '../bpf/map.js';
-import { buildViews } from '../cli/views.js';
+import { listingViews } from '../cli/views.js';
 import { statNames } from '../cli/status.js';
 import type { MetricsInput } from './metrics.js';
 
@@ -19,5 +18,7 @@ export function readSnapshot(dp: Dataplane): MetricsInput {
     // conn_* are events on top of a packet's verdict: not packets of their own
     if (!name.startsWith('conn_')) slots.forEach((c, cpu) => (perCpu[cpu] = (perCpu[cpu] ?? 0n) + c));
   });
-  return { services: buildViews(dp, readState(dp)), verdicts, perCpuPackets: perCpu };
+  // listingViews, not buildViews(readState): the same views without the planner's state
+  // (metrics print no local addresses); in the table's order, as before
+  return { services: [...listingViews(dp, { nosort: true })], verdicts, perCpuPackets: perCpu };
 }
