@@ -277,9 +277,6 @@ static __always_inline void gc_sweep(__u64 now)
  * connection is removed (and its real's count decremented) up to one wait after its
  * timeout rather than within a second; until then a packet of it still finds it.
  */
-#define LB_GC_BUDGET_PCT 1
-#define LB_GC_MAX_WAIT_MS 30000
-
 static __always_inline __u64 gc_next_ms(__u64 period_ms, __u64 cost_ns)
 {
 	__u64 budget_ms = cost_ns / (10000ULL * LB_GC_BUDGET_PCT); /* cost x 100 / pct, in ms */

@@ -350,6 +350,8 @@ enum lb_conn_timeout {
 	LB_TO_UDP = 300,
 	LB_TO_PERSIST = 360,       /* bare -p */
 	LB_GC_PERIOD_MS = 1000,    /* expiry sweep period unless lb_gc.period_ms says otherwise */
+	LB_GC_BUDGET_PCT = 1,      /* the sweep's share of a CPU: a long walk waits longer (gc.h) */
+	LB_GC_MAX_WAIT_MS = 30000, /* ... but never longer than this */
 };
 
 /*

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { addReal, addService, describeBpf, loadForTest, svcKey, type TestDirector } from './harness.js';
 import { encode } from '../../src/bpf/codec.js';
-import { lb_conn, lb_conn_key, lb_tcp_state } from '../../src/bpf/generated/layout.js';
+import { lb_conn, lb_conn_key, lb_conn_timeout, lb_tcp_state } from '../../src/bpf/generated/layout.js';
 import { monotonicNs, readGc, setGcPaused } from '../../src/bpf/conns.js';
 import { readState } from '../../src/bpf/state.js';
 
@@ -55,8 +55,9 @@ describe('the sweep keeps to its CPU budget (bpf)', () => {
     expect(g.runs).toBe(before + 1n);
     expect(Number(g.last_scanned)).toBe(N);
     const cost = Number(g.last_cost_ns);
-    expect(cost).toBeGreaterThan(10e6); // the budget decides, not the 1 s period
-    expect(g.next_ms).toBe(Math.max(1000, Math.min(30000, Math.floor(cost / 10000))));
+    const { LB_GC_PERIOD_MS: period, LB_GC_BUDGET_PCT: pct, LB_GC_MAX_WAIT_MS: cap } = lb_conn_timeout;
+    expect(cost * 100 / pct / 1e6).toBeGreaterThan(period); // the budget decides, not the period
+    expect(g.next_ms).toBe(Math.max(period, Math.min(cap, Math.floor(cost / (10000 * pct)))));
     await sleep(Math.min(g.next_ms - 700, 2500)); // well inside the wait: no other walk
     expect(readGc(t.dp).runs).toBe(before + 1n);
     setGcPaused(t.dp, true);

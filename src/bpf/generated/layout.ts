@@ -345,6 +345,8 @@ export const lb_conn_timeout = {
   LB_TO_UDP: 300,
   LB_TO_PERSIST: 360,
   LB_GC_PERIOD_MS: 1000,
+  LB_GC_BUDGET_PCT: 1,
+  LB_GC_MAX_WAIT_MS: 30000,
 } as const;
 
 export const lb_family = {
