@@ -63,36 +63,35 @@ const realsIndexes = new WeakMap<readonly RealEntry[], RealsIndex>();
 export function indexOfReals(reals: readonly RealEntry[]): RealsIndex {
   let ix = realsIndexes.get(reals);
   if (ix) return ix;
-  ix = { bySvc: new Map(), pos: new Map(), topId: -1, topSeq: 0 };
-  reals.forEach((r, i) => {
-    const g = ix!.bySvc.get(r.svcId);
-    if (g) g.push(r);
-    else ix!.bySvc.set(r.svcId, [r]);
-    ix!.pos.set(r.id, i);
-    if (r.id > ix!.topId) ix!.topId = r.id;
-    if (r.seq > ix!.topSeq) ix!.topSeq = r.seq;
-  });
-  realsIndexes.set(reals, ix);
-  return ix;
+  const made: RealsIndex = { bySvc: new Map(), pos: new Map(), topId: -1, topSeq: 0 };
+  reals.forEach((r, i) => indexReal(made, r, i));
+  realsIndexes.set(reals, made);
+  return made;
+}
+
+/** Enters r, at position i of its list, into the index. */
+function indexReal(ix: RealsIndex, r: RealEntry, i: number): void {
+  const g = ix.bySvc.get(r.svcId);
+  if (g) g.push(r);
+  else ix.bySvc.set(r.svcId, [r]);
+  ix.pos.set(r.id, i);
+  if (r.id > ix.topId) ix.topId = r.id;
+  if (r.seq > ix.topSeq) ix.topSeq = r.seq;
 }
 
 /** Puts r into a list the caller owns (replacing the real of the same id), index kept. */
 export function putRealInPlace(reals: RealEntry[], r: RealEntry): void {
   const ix = indexOfReals(reals);
-  const at = ix.pos.get(r.id);
+  let at = ix.pos.get(r.id);
   if (at !== undefined) {
     const old = reals[at]!;
     const g = ix.bySvc.get(old.svcId)!;
     g.splice(g.indexOf(old), 1);
     reals[at] = r;
   } else {
-    ix.pos.set(r.id, reals.push(r) - 1);
+    at = reals.push(r) - 1;
   }
-  const g = ix.bySvc.get(r.svcId);
-  if (g) g.push(r);
-  else ix.bySvc.set(r.svcId, [r]);
-  if (r.id > ix.topId) ix.topId = r.id;
-  if (r.seq > ix.topSeq) ix.topSeq = r.seq;
+  indexReal(ix, r, at);
 }
 
 /** Removes the real of this id from a list the caller owns; the index is rebuilt on next use. */
@@ -121,28 +120,30 @@ const servicesIndexes = new WeakMap<readonly SvcEntry[], ServicesIndex>();
 export function indexOfServices(services: readonly SvcEntry[]): ServicesIndex {
   let ix = servicesIndexes.get(services);
   if (ix) return ix;
-  ix = { byKey: new Map(), pos: new Map(), topId: -1 };
-  services.forEach((s, i) => {
-    ix!.byKey.set(serviceKeyString(s.key), s);
-    ix!.pos.set(s.id, i);
-    if (s.id > ix!.topId) ix!.topId = s.id;
-  });
-  servicesIndexes.set(services, ix);
-  return ix;
+  const made: ServicesIndex = { byKey: new Map(), pos: new Map(), topId: -1 };
+  services.forEach((s, i) => indexService(made, s, i));
+  servicesIndexes.set(services, made);
+  return made;
+}
+
+/** Enters s, at position i of its list, into the index. */
+function indexService(ix: ServicesIndex, s: SvcEntry, i: number): void {
+  ix.byKey.set(serviceKeyString(s.key), s);
+  ix.pos.set(s.id, i);
+  if (s.id > ix.topId) ix.topId = s.id;
 }
 
 /** Puts s into a list the caller owns (replacing the service of the same id), index kept. */
 export function putServiceInPlace(services: SvcEntry[], s: SvcEntry): void {
   const ix = indexOfServices(services);
-  const at = ix.pos.get(s.id);
+  let at = ix.pos.get(s.id);
   if (at !== undefined) {
     ix.byKey.delete(serviceKeyString(services[at]!.key));
     services[at] = s;
   } else {
-    ix.pos.set(s.id, services.push(s) - 1);
+    at = services.push(s) - 1;
   }
-  ix.byKey.set(serviceKeyString(s.key), s);
-  if (s.id > ix.topId) ix.topId = s.id;
+  indexService(ix, s, at);
 }
 
 /** Removes the service of this id from a list the caller owns; the index is rebuilt on next use. */
