@@ -190,22 +190,12 @@ export function readReals(
   return out;
 }
 
-export interface ReadStateOptions {
-  /**
-   * Read IPVS's last weights into the reals (the default): planning needs them (mh
-   * builds its table from them); listings print none, and a map of 16,000 of them was
-   * a few percent of -Ln.
-   */
-  lastWeights?: boolean;
-}
-
-export function readState(dp: Dataplane, opts: ReadStateOptions = {}): DpState {
+export function readState(dp: Dataplane): DpState {
   const services = readServices(dp);
   const lists = readAllDests(dp, services);
   return {
     services,
-    // with mh's last weights (schedulers)
-    reals: readReals(dp, services, lists, opts.lastWeights === false ? undefined : lastWeightsOf(services, lists)),
+    reals: readReals(dp, services, lists, lastWeightsOf(services, lists)), // with mh's last weights (schedulers)
     laddrs: readLaddrs(dp, services), // FULLNAT local addresses
     nextSeq: readMeta(dp).next_seq,
   };

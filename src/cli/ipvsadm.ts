@@ -19,7 +19,7 @@ import { addrPortString, sameServiceKey, type Addr } from '../model/types.js';
 import { LvsError, StateError, UnsupportedError } from '../util/errors.js';
 import { withLock } from '../util/lock.js';
 import { probeNeighbours } from '../net/neigh.js';
-import { buildViews, listingViews, viewMaker } from './views.js';
+import { buildViews, listingViews } from './views.js';
 import type { CliContext } from './context.js';
 import { listRate, zeroRatesAfter } from './list-rate.js'; // issue #5
 import { listJson } from './list-json.js';
@@ -95,10 +95,9 @@ function list(cmd: Extract<Command, { kind: 'list' }>, ctx: CliContext): number 
     const lctx = { connTableSize: meta.conn_size, resolve: o.numeric ? undefined : filesResolver() };
     let text: string;
     if (cmd.key) {
-      const state = readState(dp, { lastWeights: false });
-      const s = state.services.find((x) => sameServiceKey(x.key, cmd.key!));
-      if (!s) throw new StateError('No such service');
-      text = formatListService(viewMaker(dp, state, viewOpts)(s), o, lctx);
+      const [v] = listingViews(dp, { ...viewOpts, only: cmd.key });
+      if (!v) throw new StateError('No such service');
+      text = formatListService(v, o, lctx);
     } else {
       text = formatListInOrder(listingViews(dp, viewOpts), o, lctx);
     }

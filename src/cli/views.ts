@@ -1,5 +1,5 @@
 // From the decoded data plane to what the listings print.
-import { zeroStats, type Real, type Service } from '../model/types.js';
+import { sameServiceKey, zeroStats, type Real, type Service, type ServiceKey } from '../model/types.js';
 import type { DpState, RealEntry, SvcEntry } from '../plan/state.js';
 import { sortServices } from '../ipvsadm/sort.js';
 import { realsOf } from '../plan/state.js';
@@ -46,18 +46,8 @@ export interface ViewOptions {
   counters?: boolean;
 }
 
-/**
- * Services with their reals and counters. ActiveConn/InActConn/PersistConn are
- * lb_real_conns, kept by the data plane at every state change and expiry and
- * recounted by its expiry sweep (bpf/include/gc.h). Each map is read once for all
- * ids (batches), not once per service and per real.
- */
-export function buildViews(dp: Dataplane, state: DpState, opts: ViewOptions = {}): ListedService[] {
-  return state.services.map(viewMaker(dp, state, opts));
-}
-
 /** The per-id readers of a set of views: every map read once, in batches, up front. */
-function countsOf(dp: Dataplane, svcIds: readonly number[], realIds: readonly number[], opts: ViewOptions) {
+function perIdReaders(dp: Dataplane, svcIds: readonly number[], realIds: readonly number[], opts: ViewOptions) {
   const zero = Object.freeze(zeroStats()); // one for all: listings without counters only print it
   const none = () => zero;
   return {
@@ -67,15 +57,20 @@ function countsOf(dp: Dataplane, svcIds: readonly number[], realIds: readonly nu
   };
 }
 
-/** One service's view at a time (buildViews; -L -t), the maps read up front. */
-export function viewMaker(dp: Dataplane, state: DpState, opts: ViewOptions = {}): (s: SvcEntry) => ListedService {
-  const { svcStats, realStats, counts } = countsOf(dp, state.services.map((s) => s.id), state.reals.map((r) => r.id), opts);
-  return (s) => ({
+/**
+ * Services with their reals and counters. ActiveConn/InActConn/PersistConn are
+ * lb_real_conns, kept by the data plane at every state change and expiry and
+ * recounted by its expiry sweep (bpf/include/gc.h). Each map is read once for all
+ * ids (batches), not once per service and per real.
+ */
+export function buildViews(dp: Dataplane, state: DpState, opts: ViewOptions = {}): ListedService[] {
+  const { svcStats, realStats, counts } = perIdReaders(dp, state.services.map((s) => s.id), state.reals.map((r) => r.id), opts);
+  return state.services.map((s) => ({
     service: serviceOf(s),
     stats: svcStats(s.id),
     reals: realsOf(state, s.id).map((r) => ({ real: realOf(r), counts: counts(r.id), stats: realStats(r.id) })),
     ...(state.laddrs?.[s.id]?.length ? { laddrs: state.laddrs[s.id] } : {}), // FULLNAT LIPs (issue #3)
-  });
+  }));
 }
 
 /**
@@ -87,12 +82,15 @@ export function viewMaker(dp: Dataplane, state: DpState, opts: ViewOptions = {})
  * DpState, its per-list index and per-service copies, which planning needs and -L of
  * 1,000 x 16 paid ~15 ms for.
  */
-export function* listingViews(dp: Dataplane, opts: ViewOptions & { nosort?: boolean } = {}): Generator<ListedService> {
-  const services = readServices(dp);
+export function* listingViews(
+  dp: Dataplane, opts: ViewOptions & { nosort?: boolean; only?: ServiceKey } = {},
+): Generator<ListedService> {
+  const all = readServices(dp);
+  const services = opts.only ? all.filter((s) => sameServiceKey(s.key, opts.only!)) : all; // -L -t
   const lists = readAllDests(dp, services);
   const own = services.map((s) => lists.get(s.id)!.ids);
   const live = readLiveReals(dp, own);
-  const { svcStats, realStats, counts } = countsOf(dp, services.map((s) => s.id), own.flat(), opts);
+  const { svcStats, realStats, counts } = perIdReaders(dp, services.map((s) => s.id), own.flat(), opts);
   const seen = new Uint8Array(live.span); // a real listed twice is taken once
   const order = opts.nosort ? services : sortServices(services, (s) => s.key);
   for (const s of order) {
