@@ -95,7 +95,7 @@ export function boot(bundlePath: string, argv: readonly string[], env = process.
   const mod = new Module(bundlePath);
   mod.filename = bundlePath;
   const require = createRequire(bundlePath);
-  mod.paths = require.resolve.paths('koffi') ?? [];
+  mod.paths = require.resolve.paths('koffi') ?? []; // where module.require() finds packages, as node sets it
   process.argv[1] = bundlePath; // main.ts runs when it is the program
   const wrapper = script.runInThisContext() as (...a: unknown[]) => void;
   wrapper.call(mod.exports, mod.exports, require, mod, bundlePath, dirname(bundlePath));

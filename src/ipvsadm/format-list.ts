@@ -58,7 +58,7 @@ export function formatList(views: readonly ListedService[], opts: ListOptions, c
 
 /**
  * formatList of views already in listing order (sort.ts), taken one at a time: a lazy
- * sequence (cli/views.ts viewsInOrder) is formatted without holding every view.
+ * sequence (cli/views.ts listingViews) is formatted without holding every view.
  */
 export function formatListInOrder(views: Iterable<ListedService>, opts: ListOptions, ctx: ListContext): string {
   let out = `IP Virtual Server version ${IPVS_VERSION} (size=${ctx.connTableSize})\n${title(opts)}`;
