@@ -27,7 +27,7 @@ function koffi(): Koffi {
  * do not use. Undefined (the entry point is used) when the package is laid out
  * otherwise or the binary's version is not the package's.
  */
-function nativeKoffi(): Koffi | undefined {
+export function nativeKoffi(): Koffi | undefined {
   try {
     const pkgPath = require.resolve('koffi/package.json');
     const { version } = require(pkgPath) as { version: string };
