@@ -1,11 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * flowcache.h — a per-CPU, direct-mapped cache in front of lb_conns for the hot path.
+ * flowcache.h — a per-CPU, two-way set-associative cache in front of lb_conns for
+ * the hot path.
  *
  * Why: on a conntrack hit, the lb_conns lookup (an LRU hash with a 40-byte key:
  * jhash, bucket walk, memcmp) costs more than all the rest of the program together
- * (perf, bench/profile-hit.sh). A slot of a per-CPU array, found by a hash computed
- * here (flow_slot_of) and checked by comparing the whole key, costs a few loads.
+ * (perf, bench/profile-hit.sh). A slot found by a hash computed here (flow_slot_of)
+ * and checked by comparing the whole key costs a few loads.
+ *
+ * Layout, for forwarding under load, where the caches are shared with the rest of
+ * the packet's path (bench/optimisations.md, round 4):
+ *  - one plain array (not a per-CPU map), CPU c owning entries [c × LB_FLOW_SLOTS,
+ *    (c + 1) × LB_FLOW_SLOTS): a per-CPU array finds each slot through a table of
+ *    per-CPU pointers, one more cache line per packet. The control plane sizes it
+ *    for the machine's possible CPUs at load (src/bpf/object.ts); a CPU beyond the
+ *    size finds no slot and takes the full path;
+ *  - a slot is one 64-byte cache line, and BPF_F_MMAPABLE makes the array's values
+ *    start on a page boundary, so no slot straddles two lines;
+ *  - two ways: a flow may sit in slot i or its neighbour i ^ 1. Direct-mapped, the
+ *    bench's 256 flows left ~9 pairs sharing a slot and evicting each other on every
+ *    packet: 7 % of the packets took the full path for nothing.
  *
  * What may be answered from a slot, and why it is the same answer lb_conns gives:
  *  - only client-side entries that conn_hit() accepted, whose real forwards by DR,
@@ -41,29 +55,38 @@
 #include "parse.h"
 #include "conntrack.h"
 
-#define LB_FLOW_SLOTS 4096 /* per CPU; a power of two */
-
-/* Not lb_*: BPF-private, so not in the generated TypeScript layouts (src/bpf/gen). */
+/*
+ * Not lb_*: BPF-private, so not in the generated TypeScript layouts (src/bpf/gen).
+ * Sized to one cache line: svc_id fits 16 bits (LB_MAX_SERVICES), and the jiffy is
+ * kept modulo 2^32 — a slot left untouched for exactly a multiple of 2^32 jiffies
+ * (198 days at HZ=250) would look current for one jiffy; its real is still checked
+ * on every packet, so at worst a flow idle that long reaches the real it had.
+ */
 struct flow_slot {
 	struct lb_conn_key key;
 	__u32 real_id;
 	__u32 real_seq;
-	__u32 svc_id;
+	__u16 svc_id;
 	__u8 paired;   /* NAT: the entry had its reverse entry (fwd_nat.h nat_conn) */
-	__u8 pad[3];
-	__u64 jiffies; /* bpf_jiffies64() when this CPU last took the full path */
+	__u8 pad;
+	__u32 jiffies; /* bpf_jiffies64() when this CPU last took the full path */
 	__u64 now_ns;  /* bpf_ktime_get_coarse_ns() then: the forwarding step's clock */
 };
 
-/* Not pinned: a new program starts with an empty cache. */
+/* Not pinned: a new program starts with an empty cache. max_entries is set at load
+ * to LB_FLOW_SLOTS × the possible CPUs; this default serves CPU 0 only. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, LB_FLOW_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct flow_slot);
 } lb_flow_cache SEC(".maps");
 
 _Static_assert(sizeof(struct lb_conn_key) == 40, "flow_key_eq compares five 8-byte words");
+_Static_assert(sizeof(struct flow_slot) == 64, "a slot is one cache line");
+_Static_assert(LB_MAX_SERVICES <= 65536, "flow_slot.svc_id is 16 bits");
+_Static_assert((LB_FLOW_SLOTS & (LB_FLOW_SLOTS - 1)) == 0, "LB_FLOW_SLOTS is a power of two");
 
 /* A packet that cannot change its connection's state (see above). */
 static __always_inline int flow_neutral(const struct pkt *p)
@@ -79,6 +102,7 @@ static __always_inline __u32 rotl32(__u32 x, int r)
 }
 
 /*
+ * This CPU's first way for the key (the second is its index ^ 1).
  * The fields folded into one word (rotated so that a change in one field cannot
  * cancel one in another), then murmur3's fmix32, so every bit reaches the slot
  * index. Multiplying alone is not enough: a product's low bits never see its
@@ -97,7 +121,7 @@ static __always_inline __u32 flow_slot_of(const struct lb_conn_key *k)
 	h ^= h >> 13;
 	h *= 0xc2b2ae35;
 	h ^= h >> 16;
-	return h & (LB_FLOW_SLOTS - 1);
+	return bpf_get_smp_processor_id() * LB_FLOW_SLOTS + (h & (LB_FLOW_SLOTS - 1));
 }
 
 static __always_inline int flow_key_eq(const struct lb_conn_key *a, const struct lb_conn_key *b)
@@ -107,19 +131,26 @@ static __always_inline int flow_key_eq(const struct lb_conn_key *a, const struct
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
+/* Slot i if it holds this key for this jiffy. */
+static __always_inline struct flow_slot *flow_way(__u32 i, const struct lb_conn_key *k, __u32 jiffy)
+{
+	struct flow_slot *s = bpf_map_lookup_elem(&lb_flow_cache, &i);
+
+	return s && s->jiffies == jiffy && flow_key_eq(&s->key, k) ? s : 0;
+}
+
 /* The slot answering this packet now, or NULL: take the full path. */
 static __always_inline struct flow_slot *flow_cached(const struct pkt *p)
 {
 	struct flow_slot *s;
-	__u32 i;
+	__u32 i, jiffy;
 
 	if (!flow_neutral(p))
 		return 0;
+	jiffy = bpf_jiffies64();
 	i = flow_slot_of(&p->key);
-	s = bpf_map_lookup_elem(&lb_flow_cache, &i);
-	if (!s || s->jiffies != bpf_jiffies64() || !flow_key_eq(&s->key, &p->key))
-		return 0;
-	return s;
+	s = flow_way(i, &p->key, jiffy);
+	return s ? s : flow_way(i ^ 1, &p->key, jiffy);
 }
 
 /* The slot's real if it is still the one scheduled (conn_hit's checks), else NULL. */
@@ -139,7 +170,7 @@ static __always_inline void flow_fill(const struct pkt *p, const struct lb_conn 
 				      __u8 state_before, __u64 now)
 {
 	struct flow_slot *s;
-	__u32 i;
+	__u32 i, jiffy;
 
 	if (!flow_neutral(p) || c->state != state_before)
 		return;
@@ -147,17 +178,28 @@ static __always_inline void flow_fill(const struct pkt *p, const struct lb_conn 
 	if (r->fwd != LB_FWD_DR && r->fwd != LB_FWD_TUN &&
 	    !(r->fwd == LB_FWD_NAT && (c->flags & LB_CONN_F_PAIRED)))
 		return;
+	jiffy = bpf_jiffies64();
 	i = flow_slot_of(&p->key);
 	s = bpf_map_lookup_elem(&lb_flow_cache, &i);
 	if (!s)
 		return;
+	/* The first way, unless it serves another flow this jiffy; then the second,
+	 * unless that one does too: three live flows in one set, the first is replaced. */
+	if (s->jiffies == jiffy && !flow_key_eq(&s->key, &p->key)) {
+		struct flow_slot *o;
+
+		i ^= 1;
+		o = bpf_map_lookup_elem(&lb_flow_cache, &i);
+		if (o && (o->jiffies != jiffy || flow_key_eq(&o->key, &p->key)))
+			s = o;
+	}
 	s->key = p->key;
 	s->real_id = c->real_id;
 	s->real_seq = c->real_seq;
 	s->svc_id = c->svc_id;
 	s->paired = (c->flags & LB_CONN_F_PAIRED) != 0;
 	s->now_ns = now;
-	s->jiffies = bpf_jiffies64();
+	s->jiffies = jiffy;
 }
 
 #endif /* LB_FLOWCACHE_H */

@@ -5,9 +5,9 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, checkPtr, libbpf } from './ffi/libbpf.js';
-import { BpfMap, mapInfo } from './map.js';
+import { BpfMap, mapInfo, possibleCpus } from './map.js';
 import { PINNED_MAPS, type PinPaths, type PinnedMap } from './pins.js';
-import { lb_abi, lb_conn, lb_conn_key, lb_meta, lb_real, lb_svc, lb_svc_key } from './generated/layout.js';
+import { lb_abi, lb_conn, lb_conn_key, lb_limits, lb_meta, lb_real, lb_svc, lb_svc_key } from './generated/layout.js';
 import { encode, decode } from './codec.js';
 import { DataplaneError } from '../util/errors.js';
 import { armConnExpiry } from './conns.js';
@@ -92,6 +92,9 @@ export function loadDirector(opts: LoadOptions): LoadedProgram {
       }
       check(lib.bpf_map__set_pin_path(map, path), `pin path of ${name}`);
     }
+    // The flow cache (bpf/include/flowcache.h, not pinned): one share of slots per CPU.
+    const cache = checkPtr(lib.bpf_object__find_map_by_name(obj, 'lb_flow_cache'), `map lb_flow_cache in ${opts.objPath}`);
+    check(lib.bpf_map__set_max_entries(cache, lb_limits.LB_FLOW_SLOTS * possibleCpus()), 'set flow cache size');
     check(lib.bpf_object__load(obj), `load ${opts.objPath} (see the libbpf messages above)`);
     const prog = checkPtr(lib.bpf_object__find_program_by_name(obj, 'lb_xdp'), 'program lb_xdp');
     const progFd = check(lib.bpf_program__fd(prog), 'program fd');

@@ -343,8 +343,9 @@ export interface FlowTuple {
 }
 
 /** The conntrack entry of a client-side 5-tuple, decoded; undefined when none. */
-export function connEntry(dp: Dataplane, f: FlowTuple) {
-  const key = encode(lb_conn_key, {
+/** The lb_conns key of a client-side flow. */
+export function connKey(f: FlowTuple): Buffer {
+  return encode(lb_conn_key, {
     saddr: addrToWords(addr(f.src)),
     daddr: addrToWords(addr(f.dst)),
     sport: f.sport,
@@ -352,7 +353,10 @@ export function connEntry(dp: Dataplane, f: FlowTuple) {
     proto: f.proto === 'tcp' ? 6 : 17,
     family: familyCode(addr(f.dst).family),
   });
-  const v = dp.maps.lb_conns.lookup(key);
+}
+
+export function connEntry(dp: Dataplane, f: FlowTuple) {
+  const v = dp.maps.lb_conns.lookup(connKey(f));
   return v && decode(lb_conn, v);
 }
 
