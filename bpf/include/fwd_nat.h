@@ -156,6 +156,17 @@ static __always_inline int mtu_exceeded(struct xdp_md *ctx, __u32 ifindex, __u32
 	return rc == BPF_MTU_CHK_RET_FRAG_NEEDED;
 }
 
+/* mtu_exceeded() towards a real's next hop, with the MTU cached beside it (nexthop.h):
+ * the same answer, the device's MTU seen at most LB_NH_TTL_MS ago. */
+static __always_inline int nh_mtu_exceeded(struct xdp_md *ctx, struct lb_nexthop *nh, __u32 l3_len,
+					   __u32 overhead, __u32 *mtu)
+{
+	if (!nh->mtu)
+		return mtu_exceeded(ctx, nh->ifindex, l3_len, overhead, mtu);
+	*mtu = nh->mtu;
+	return l3_len + overhead > nh->mtu;
+}
+
 /* What to do with a packet too big for the egress: ICMP back to its sender when it
  * forbids fragmenting (IPv6 always; IPv4 with DF) — LB_V_TOO_BIG asks the entry
  * point to write it — else drop (counted). */
@@ -339,7 +350,7 @@ static __noinline int fwd_nat(struct xdp_md *ctx, struct pkt *p, __u32 real_id, 
 	nh = nexthop_get(ctx, real_id, r, 0, now, &stat);
 	if (!nh)
 		return drop(stat);
-	if (mtu_exceeded(ctx, nh->ifindex, p->l3_len, 0, &mtu))
+	if (nh_mtu_exceeded(ctx, nh, p->l3_len, 0, &mtu))
 		return too_big(ctx, p, mtu);
 	if (nat_rewrite(p, end, p->key.saddr, p->key.sport, r->addr, r->port, 0) < 0)
 		return drop(LB_STAT_DROP_MALFORMED);

@@ -237,6 +237,7 @@ struct lb_nexthop {
 	__u32 real_seq;     /* the real's seq when cached: a reused id never inherits it */
 	__u8 dmac[6];
 	__u8 smac[6];
+	__u32 mtu;          /* egress device's MTU then; 0 = not known (entries of an older build) */
 };
 
 /* svc_stats / real_stats, per CPU: IPVS's ip_vs_stats counters. */

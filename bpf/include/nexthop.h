@@ -76,6 +76,11 @@ static __always_inline struct lb_nexthop *nexthop_get(struct xdp_md *ctx, __u32 
 	nh->checked_ns = now;
 	__builtin_memcpy(nh->dmac, f.dmac, 6);
 	__builtin_memcpy(nh->smac, f.smac, 6);
+	/* The egress MTU with the rest, so NAT/TUN/FULLNAT need no helper call and device
+	 * lookup per packet (fwd_nat.h nh_mtu_exceeded). bpf_check_mtu always writes the
+	 * device's MTU; its verdict about this packet does not matter here. */
+	nh->mtu = 0;
+	bpf_check_mtu(ctx, f.ifindex, &nh->mtu, 0, 0);
 	return nh;
 }
 

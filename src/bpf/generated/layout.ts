@@ -181,6 +181,7 @@ export const lb_nexthop = {
     real_seq: { offset: 12, type: 'u32', count: 1 },
     dmac: { offset: 16, type: 'u8', count: 6 },
     smac: { offset: 22, type: 'u8', count: 6 },
+    mtu: { offset: 28, type: 'u32', count: 1 },
   },
 } as const satisfies StructLayout;
 
