@@ -25,23 +25,27 @@
  *  - only client-side entries that conn_hit() accepted, whose real forwards by DR,
  *    TUN, or NAT once the entry has its reverse entry (what fwd_nat() would check);
  *    FULLNAT needs the entry's local address and port, so it always goes the full way;
- *  - only within the jiffy in which this CPU last went the full way for the flow
- *    (bpf_jiffies64, inlined by the verifier). The full way writes last_seen_ns once
- *    per tick of the coarse clock, the same tick, so skipping it within the jiffy
- *    skips no write. A flow's entry is therefore refreshed exactly as before, and an
- *    entry the sweep or the control plane removed is not served for longer than the
- *    jiffy in which it was last found alive;
+ *  - only within LB_FLOW_JIFFIES jiffies (bpf_jiffies64, inlined by the verifier) of
+ *    the last time this CPU went the full way for the flow: 16 ms at HZ=250, 4 ms at
+ *    HZ=1000. The full way refreshes the entry (last_seen_ns, the coarse clock), so a
+ *    busy flow's entry is refreshed at least that often instead of every tick: its
+ *    idle timeout (seconds at least) counts from up to LB_FLOW_JIFFIES earlier. An
+ *    entry the sweep, the LRU or the control plane removed is not served for longer
+ *    than that after it was last found alive. One jiffy was the first bound; at ~2M
+ *    packets a second over 256 flows it sent 3 % of the packets the full way, 4
+ *    jiffies 0.8 %, and the full way is the costliest part of a live run
+ *    (bench/optimisations.md, round 4);
  *  - only packets that cannot change the connection's state: UDP, and TCP with ACK
  *    and none of SYN/FIN/RST, for a slot filled by a packet of the same kind that
  *    left the state as it was (ESTABLISHED + ACK = ESTABLISHED in IPVS's tables).
- *    Another CPU may move the state within that jiffy (a FIN taken on another
+ *    Another CPU may move the state within that window (a FIN taken on another
  *    queue); an ACK answered here then skips one transition the entry would have
  *    made (LAST_ACK + ACK = CLOSE): the entry keeps the longer timeout of the state
- *    it is in. The same race exists in IPVS between CPUs, without the jiffy bound;
+ *    it is in. The same race exists in IPVS between CPUs, without the bound;
  *  - the real is checked on every packet as conn_hit() does (slot in use, same seq,
  *    same service), so a removed or replaced real is never sent to;
  *  - it is probed before the NAT reply hook (lb.bpf.c): a slot is filled only by a
- *    packet the hook did not take, so within the jiffy the hook would not take the
+ *    packet the hook did not take, so within the window the hook would not take the
  *    next one either, unless a reverse entry for this very tuple appeared meanwhile.
  * Counters (service, real, global) are counted exactly as on the full path.
  * Colliding flows evict each other and take the full path: slower, never wrong.
@@ -58,8 +62,8 @@
 /*
  * Not lb_*: BPF-private, so not in the generated TypeScript layouts (src/bpf/gen).
  * Sized to one cache line: svc_id fits 16 bits (LB_MAX_SERVICES), and the jiffy is
- * kept modulo 2^32 — a slot left untouched for exactly a multiple of 2^32 jiffies
- * (198 days at HZ=250) would look current for one jiffy; its real is still checked
+ * kept modulo 2^32 — a slot left untouched for a multiple of 2^32 jiffies (198
+ * days at HZ=250) would look current for LB_FLOW_JIFFIES; its real is still checked
  * on every packet, so at worst a flow idle that long reaches the real it had.
  */
 struct flow_slot {
@@ -72,6 +76,10 @@ struct flow_slot {
 	__u32 jiffies; /* bpf_jiffies64() when this CPU last took the full path */
 	__u64 now_ns;  /* bpf_ktime_get_coarse_ns() then: the forwarding step's clock */
 };
+
+/* How long a slot answers after the full path filled it (see above). The forwarding
+ * step's clock is then up to this old: nexthop.h's TTLs take that (nh_fresh). */
+#define LB_FLOW_JIFFIES 4
 
 /* Not pinned: a new program starts with an empty cache. max_entries is set at load
  * to LB_FLOW_SLOTS × the possible CPUs; this default serves CPU 0 only. */
@@ -131,12 +139,18 @@ static __always_inline int flow_key_eq(const struct lb_conn_key *a, const struct
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
-/* Slot i if it holds this key for this jiffy. */
+/* A slot filled within the last LB_FLOW_JIFFIES (unsigned: right across a wrap). */
+static __always_inline int flow_live(const struct flow_slot *s, __u32 jiffy)
+{
+	return jiffy - s->jiffies < LB_FLOW_JIFFIES;
+}
+
+/* Slot i if it holds this key and is live. */
 static __always_inline struct flow_slot *flow_way(__u32 i, const struct lb_conn_key *k, __u32 jiffy)
 {
 	struct flow_slot *s = bpf_map_lookup_elem(&lb_flow_cache, &i);
 
-	return s && s->jiffies == jiffy && flow_key_eq(&s->key, k) ? s : 0;
+	return s && flow_live(s, jiffy) && flow_key_eq(&s->key, k) ? s : 0;
 }
 
 /* The slot answering this packet now, or NULL: take the full path. */
@@ -183,14 +197,14 @@ static __always_inline void flow_fill(const struct pkt *p, const struct lb_conn 
 	s = bpf_map_lookup_elem(&lb_flow_cache, &i);
 	if (!s)
 		return;
-	/* The first way, unless it serves another flow this jiffy; then the second,
-	 * unless that one does too: three live flows in one set, the first is replaced. */
-	if (s->jiffies == jiffy && !flow_key_eq(&s->key, &p->key)) {
+	/* The first way, unless it serves another live flow; then the second, unless
+	 * that one does too: three live flows in one set, the first is replaced. */
+	if (flow_live(s, jiffy) && !flow_key_eq(&s->key, &p->key)) {
 		struct flow_slot *o;
 
 		i ^= 1;
 		o = bpf_map_lookup_elem(&lb_flow_cache, &i);
-		if (o && (o->jiffies != jiffy || flow_key_eq(&o->key, &p->key)))
+		if (o && (!flow_live(o, jiffy) || flow_key_eq(&o->key, &p->key)))
 			s = o;
 	}
 	s->key = p->key;

@@ -100,7 +100,7 @@ static __always_inline int fib_addr(struct xdp_md *ctx, const __be32 *dst, __u8 
 
 	__builtin_memcpy(k.addr, dst, 16);
 	e = bpf_map_lookup_elem(&lb_fib_cache, &k);
-	if (e && e->ifindex && now - e->checked_ns < (__u64)LB_NH_TTL_MS * 1000000ULL) {
+	if (e && e->ifindex && nh_fresh(now, e->checked_ns)) {
 		*nh = *e;
 		return 0;
 	}

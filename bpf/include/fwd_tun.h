@@ -39,7 +39,7 @@ static __always_inline __be32 *tun_src(struct xdp_md *ctx, __u32 real_id, struct
 		*stat = LB_STAT_DROP_FIB;
 		return 0;
 	}
-	if (s->checked_ns && s->real_seq == r->seq && now - s->checked_ns < (__u64)LB_NH_TTL_MS * 1000000ULL)
+	if (s->checked_ns && s->real_seq == r->seq && nh_fresh(now, s->checked_ns))
 		return s->saddr;
 	fib_params(&f, ctx, r->addr, r->family, 0);
 	rc = bpf_fib_lookup(ctx, &f, sizeof(f), BPF_FIB_LOOKUP_SRC | BPF_FIB_LOOKUP_SKIP_NEIGH);

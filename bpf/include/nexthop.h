@@ -42,6 +42,17 @@ static __always_inline void fib_params(struct bpf_fib_lookup *f, struct xdp_md *
 	}
 }
 
+/*
+ * A cache entry checked at checked_ns is still trusted at now. Signed: the flow
+ * cache forwards with the clock of its last full-path pass (flowcache.h), which may
+ * be a little older than an entry another packet refreshed since; that counts as
+ * fresh, not as 584 years old.
+ */
+static __always_inline int nh_fresh(__u64 now, __u64 checked_ns)
+{
+	return (__s64)(now - checked_ns) < (__s64)LB_NH_TTL_MS * 1000000LL;
+}
+
 /* Returns the cached or refreshed next hop, or NULL with *stat set to the reason. */
 static __always_inline struct lb_nexthop *nexthop_get(struct xdp_md *ctx, __u32 real_id,
 						      struct lb_real *r, __u32 l3_len,
@@ -55,8 +66,7 @@ static __always_inline struct lb_nexthop *nexthop_get(struct xdp_md *ctx, __u32 
 		*stat = LB_STAT_DROP_FIB;
 		return 0;
 	}
-	if (nh->ifindex && nh->real_seq == r->seq &&
-	    now - nh->checked_ns < (__u64)LB_NH_TTL_MS * 1000000ULL)
+	if (nh->ifindex && nh->real_seq == r->seq && nh_fresh(now, nh->checked_ns))
 		return nh;
 
 	fib_params(&f, ctx, r->addr, r->family, l3_len);
