@@ -67,14 +67,15 @@ static __always_inline int forward(struct xdp_md *ctx, struct pkt *p, __u32 real
  * Call with the ports parsed. */
 static __always_inline int fwd_reply_hook(struct xdp_md *ctx, struct pkt *p)
 {
+	struct lb_conn *rc, *cc;
 	struct fwd_scratch *sc;
 
 	if (__builtin_expect(!nat_replies_on(), 1))
 		return -1;
 	sc = scratch();
-	if (!sc || !nat_reply_match(p, &sc->k2))
+	if (!sc || !nat_reply_match(p, &sc->k2, &rc, &cc))
 		return -1;
-	return fwd_finish(ctx, nat_reply(ctx, p, &sc->k2));
+	return fwd_finish(ctx, nat_reply(ctx, p, rc, cc));
 }
 
 /* Case A: the real side's error, back to the client. */

@@ -122,6 +122,7 @@ static __always_inline int fib_addr(struct xdp_md *ctx, const __be32 *dst, __u8 
 	nh->ifindex = f.ifindex;
 	__builtin_memcpy(nh->dmac, f.dmac, 6);
 	__builtin_memcpy(nh->smac, f.smac, 6);
+	bpf_check_mtu(ctx, f.ifindex, &nh->mtu, 0, 0); /* as nexthop_get: the device's MTU */
 	bpf_map_update_elem(&lb_fib_cache, &k, nh, BPF_ANY);
 	return 0;
 }
@@ -156,15 +157,22 @@ static __always_inline int mtu_exceeded(struct xdp_md *ctx, __u32 ifindex, __u32
 	return rc == BPF_MTU_CHK_RET_FRAG_NEEDED;
 }
 
-/* mtu_exceeded() towards a real's next hop, with the MTU cached beside it (nexthop.h):
- * the same answer, the device's MTU seen at most LB_NH_TTL_MS ago. */
+/* mtu_exceeded() with the MTU cached beside a next hop (lb_nexthop, lb_fib_entry):
+ * the same answer, the device's MTU seen at most LB_NH_TTL_MS ago. known 0 (an entry
+ * of an older build): asked now. */
+static __always_inline int cached_mtu_exceeded(struct xdp_md *ctx, __u32 ifindex, __u32 known, __u32 l3_len,
+					       __u32 overhead, __u32 *mtu)
+{
+	if (!known)
+		return mtu_exceeded(ctx, ifindex, l3_len, overhead, mtu);
+	*mtu = known;
+	return l3_len + overhead > known;
+}
+
 static __always_inline int nh_mtu_exceeded(struct xdp_md *ctx, struct lb_nexthop *nh, __u32 l3_len,
 					   __u32 overhead, __u32 *mtu)
 {
-	if (!nh->mtu)
-		return mtu_exceeded(ctx, nh->ifindex, l3_len, overhead, mtu);
-	*mtu = nh->mtu;
-	return l3_len + overhead > nh->mtu;
+	return cached_mtu_exceeded(ctx, nh->ifindex, nh->mtu, l3_len, overhead, mtu);
 }
 
 /* What to do with a packet too big for the egress: ICMP back to its sender when it
@@ -369,12 +377,14 @@ static __always_inline int nat_replies_on(void)
 }
 
 /*
- * Whether the packet is a NAT/FULLNAT reply (real → client) of a live pair: 1 and
- * the reverse entry's key in *rk, or 0 (the caller goes on with the service
- * lookup). Changes no packet byte, so the caller's packet pointers stay valid.
- * Call only when nat_replies_on().
+ * Whether the packet is a NAT/FULLNAT reply (real → client) of a live pair: 1 with
+ * the reverse entry in *rcp and the client-side entry in *ccp, or 0 (the caller goes
+ * on with the service lookup). Changes no packet byte, so the caller's packet
+ * pointers stay valid. rk is scratch space for the reverse key. Call only when
+ * nat_replies_on().
  */
-static __always_inline int nat_reply_match(struct pkt *p, struct lb_conn_key *rk)
+static __always_inline int nat_reply_match(struct pkt *p, struct lb_conn_key *rk, struct lb_conn **rcp,
+					   struct lb_conn **ccp)
 {
 	struct fwd_scratch *sc = scratch();
 	struct lb_conn_key *ck;
@@ -402,17 +412,19 @@ static __always_inline int nat_reply_match(struct pkt *p, struct lb_conn_key *rk
 		lb_count(LB_STAT_REPLY_STALE);
 		return 0;
 	}
+	*rcp = rc;
+	*ccp = cc;
 	return 1;
 }
 
-/* Translates and sends a reply nat_reply_match() found (reverse entry key rk0).
- * Returns the XDP verdict. */
-static __noinline int nat_reply(struct xdp_md *ctx, struct pkt *p, struct lb_conn_key *rk)
+/* Translates and sends a reply nat_reply_match() found: its reverse entry rc and
+ * client-side entry cc (the entries it looked up, not looked up again). Returns the
+ * XDP verdict. */
+static __noinline int nat_reply(struct xdp_md *ctx, struct pkt *p, struct lb_conn *rc, struct lb_conn *cc)
 {
 	void *end = (void *)(long)ctx->data_end;
 	struct fwd_scratch *sc = scratch();
 	struct lb_conn_key *ck;
-	struct lb_conn *rc, *cc;
 	__u32 stat = 0, mtu;
 	__be32 *dst;
 	__be16 dport;
@@ -421,13 +433,7 @@ static __noinline int nat_reply(struct xdp_md *ctx, struct pkt *p, struct lb_con
 	if (!sc)
 		return drop(LB_STAT_DROP_FIB);
 	ck = &sc->k1;
-	rc = bpf_map_lookup_elem(&lb_conns, rk);
-	if (!rc)
-		return pass(LB_STAT_PASS_NOT_VIP);
-	peer_key(ck, rc, rk->proto, rk->family);
-	cc = bpf_map_lookup_elem(&lb_conns, ck);
-	if (!cc)
-		return pass(LB_STAT_PASS_NOT_VIP);
+	peer_key(ck, rc, p->key.proto, p->key.family);
 	if (!l4_header_ok(p, end))
 		return drop(LB_STAT_DROP_MALFORMED);
 	if (p->key.family == LB_AF_INET) {
@@ -461,7 +467,7 @@ static __noinline int nat_reply(struct xdp_md *ctx, struct pkt *p, struct lb_con
 	}
 	if (fib_addr(ctx, dst, p->key.family, now, &sc->nh, &stat) < 0)
 		return drop(stat);
-	if (mtu_exceeded(ctx, sc->nh.ifindex, p->l3_len, 0, &mtu)) {
+	if (cached_mtu_exceeded(ctx, sc->nh.ifindex, sc->nh.mtu, p->l3_len, 0, &mtu)) {
 		if (rc->fwd == LB_FWD_FULLNAT)
 			return too_big(ctx, p, mtu); /* from LIP, ours */
 		/* NAT: the kernel forwards nothing it cannot fit; it answers the real. */

@@ -439,7 +439,7 @@ struct lb_fib_key {
 struct lb_fib_entry {
 	__u64 checked_ns;
 	__u32 ifindex;
-	__u32 pad;
+	__u32 mtu;          /* egress device's MTU then (nexthop.h, lb_nexthop.mtu) */
 	__u8 dmac[6];
 	__u8 smac[6];
 };

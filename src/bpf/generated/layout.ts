@@ -54,7 +54,7 @@ export const lb_fib_entry = {
   fields: {
     checked_ns: { offset: 0, type: 'u64', count: 1 },
     ifindex: { offset: 8, type: 'u32', count: 1 },
-    pad: { offset: 12, type: 'u32', count: 1 },
+    mtu: { offset: 12, type: 'u32', count: 1 },
     dmac: { offset: 16, type: 'u8', count: 6 },
     smac: { offset: 22, type: 'u8', count: 6 },
   },
