@@ -71,12 +71,14 @@ export function claimPidFile(files: AgentFiles, pinDir: string): void {
   writeAtomic(files.pid, `${process.pid}\n`);
 }
 
+/** At exit: our pid file, and our reload outcome (only `agent reload` of a live agent reads it). */
 export function releasePidFile(files: AgentFiles): void {
   try {
     if (Number(readFileSync(files.pid, 'utf8').trim()) === process.pid) rmSync(files.pid, { force: true });
   } catch {
     /* gone already */
   }
+  if (readReloadStatus(files)?.pid === process.pid) rmSync(files.reload, { force: true });
 }
 
 export interface ReloadStatus {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  agentFiles, claimPidFile, readOwned, releasePidFile, runningAgent, writeOwned, AgentRunningError,
+  agentFiles, claimPidFile, readOwned, releasePidFile, runningAgent, writeOwned, writeReloadStatus, AgentRunningError,
 } from '../../src/agent/pidfile.js';
 import { runScript, scriptProblem } from '../../src/agent/scripts.js';
 import { parseAgentArgs, reloadCommand } from '../../src/cli/agent.js';
@@ -37,6 +37,17 @@ describe('agent pid file and state files', () => {
     expect(runningAgent(a)).toBeUndefined(); // dead: stale
     claimPidFile(a, '/sys/fs/bpf/a');
     releasePidFile(a);
+  });
+
+  test('an exiting agent removes its reload outcome, not another agent\'s', () => {
+    const f = agentFiles('/sys/fs/bpf/d', dir);
+    claimPidFile(f, '/sys/fs/bpf/d');
+    writeReloadStatus(f, { pid: process.pid, seq: 1, ok: true, message: 'reloaded' });
+    releasePidFile(f);
+    expect([existsSync(f.pid), existsSync(f.reload)]).toEqual([false, false]);
+    writeReloadStatus(f, { pid: process.pid + 1, seq: 1, ok: true, message: 'reloaded' });
+    releasePidFile(f);
+    expect(existsSync(f.reload)).toBe(true);
   });
 
   test('owned services survive a restart in their file, for the same maps only', () => {
