@@ -14,19 +14,25 @@ OUT=${1:?usage: forward.sh OUT.md}
 source bench/lab.sh
 ROUNDS=${BENCH_ROUNDS:-5} SECS=${BENCH_SECS:-1.5}
 
-trap lab_down EXIT
+STATS0=$(sysctl -n kernel.bpf_stats_enabled)
+trap 'sysctl -qw kernel.bpf_stats_enabled="$STATS0"; lab_down' EXIT
 lab_up
 
 RES=$LAB_RUN/forward.tsv
 : > "$RES"
-measure() {   # measure NAME DPORT: pktgen on CPU 1, one timed run, JSON into the results
-  local name=$1 dport=$2 json
-  json=$(taskset -c 1 nsenter --net=/run/netns/$NS_CLI -- timeout 60 node dist/bench/pktgen.js \
-    --pins "$LAB_PINS" --dev c0 --dmac $MAC_D0 --smac $MAC_C0 --saddr 192.0.2.1 --daddr $VIP \
-    --dport "$dport" --flows 256 --seconds "$SECS" --runs 1 --warmup 0.3) \
-    || die "forwarding measurement '$name' could not be taken"
+measure() {   # measure NAME DPORT: one timed run, its JSON into the results
+  local name=$1 json
+  json=$(udp_generate "$2" "$SECS") || die "forwarding measurement '$name' could not be taken"
   echo "        $name: $json" >&2
   printf '%s\t%s\n' "$name" "$json" >> "$RES"
+}
+progtime() {   # progtime NAME PIN DPORT: the program's own ns per packet over one run
+  local t0 c0 t1 c1
+  read -r t0 c0 < <(prog_stats "$2")
+  udp_generate "$3" "$SECS" >/dev/null || die "program time of $1 could not be taken"
+  read -r t1 c1 < <(prog_stats "$2")
+  [ "$c1" -gt "$c0" ] || die "program time of $1: its program ran no packets"
+  printf 'program time: %s\t{"ns":%s}\n' "$1" "$(( (t1 - t0) / (c1 - c0) ))" >> "$RES"
 }
 lvs_udp_packets() {  # packets lvs-xdp forwarded for UDP VIP:PORT (its own counters)
   lvs -Ln --stats --exact | awk -v vip="$VIP:$1" '$1 == "UDP" && $2 == vip { print $4 }'
@@ -48,6 +54,16 @@ for round in $(seq "$ROUNDS"); do
   lvs_detach
   dir_nft; d0_gro on; measure "nftables DNAT (numgen + conntrack)" 9; nft_clear
 done
+# What each XDP program itself costs per packet under this load, apart from the path
+# around it: the kernel's own statistics (two clock reads per run, which every figure
+# includes alike). Separate rounds: the statistics slow the path down.
+sysctl -qw kernel.bpf_stats_enabled=1
+for round in 1 2 3; do
+  echo "  RUN   forward: program time, round $round of 3" >&2
+  dir_fwd; progtime "trivial XDP_REDIRECT" "$LAB_PINS/progs/xdp_fwd" 9; fwd_detach
+  lvs_attach; progtime "lvs-xdp DR" "$LVS_PINS/prog" 9; progtime "lvs-xdp NAT" "$LVS_PINS/prog" 10; lvs_detach
+done
+sysctl -qw kernel.bpf_stats_enabled="$STATS0"
 dir_clear
 
 node dist/bench/report.js forward "$RES" > "$OUT" || die "forwarding report"

@@ -97,6 +97,21 @@ lab_up() {
     || die "could not attach the sink to r0"
 }
 
+# udp_generate DPORT SECS: our generator (pktgen.ts) on CPU 1 from lxbench-cli, 256 UDP
+# flows to VIP:DPORT, one timed run after 0.3 s of warm-up; prints its JSON.
+udp_generate() {
+  taskset -c 1 nsenter --net=/run/netns/$NS_CLI -- timeout 60 node dist/bench/pktgen.js \
+    --pins "$LAB_PINS" --dev c0 --dmac $MAC_D0 --smac $MAC_C0 --saddr 192.0.2.1 --daddr $VIP \
+    --dport "$1" --flows 256 --seconds "$2" --runs 1 --warmup 0.3
+}
+
+# "run_time_ns run_cnt" of the program pinned at $1, as the kernel counts them while
+# kernel.bpf_stats_enabled is on (forward.sh's program-time pass, live-ab.sh).
+prog_stats() {
+  bpftool prog show pinned "$1" -j | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+    const p = JSON.parse(s); console.log(p.run_time_ns ?? 0, p.run_cnt ?? 0); })'
+}
+
 # Director configurations (exactly one active at a time).
 dir_clear() {
   set +e

@@ -27,16 +27,9 @@ lab_up
 sysctl -qw kernel.bpf_stats_enabled=1
 
 gen() {   # gen DPORT: one timed run of the generator; prints packets per second at the sink
-  taskset -c 1 nsenter --net=/run/netns/$NS_CLI -- timeout 60 node dist/bench/pktgen.js \
-    --pins "$LAB_PINS" --dev c0 --dmac $MAC_D0 --smac $MAC_C0 --saddr 192.0.2.1 --daddr $VIP \
-    --dport "$1" --flows 256 --seconds "$SECS" --runs 1 --warmup 0.3 \
-    | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>console.log(JSON.parse(s).median))'
+  udp_generate "$1" "$SECS" | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>console.log(JSON.parse(s).median))'
 }
-prog_stats() {   # prog_stats NAME: "run_time_ns run_cnt" of the newest program of that name
-  bpftool prog show name "$1" -j | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{
-    const a=[].concat(JSON.parse(s)), p=a[a.length-1]; console.log(p.run_time_ns ?? 0, p.run_cnt ?? 0)})'
-}
-one() {   # one LABEL PROG DPORT: appends "LABEL ns" to the results, prints a column
+one() {   # one LABEL PIN DPORT: appends "LABEL ns" to the results, prints a column
   local t0 c0 t1 c1 pps ns
   read -r t0 c0 < <(prog_stats "$2")
   pps=$(gen "$3") || die "live-ab: generator run failed"
@@ -51,11 +44,11 @@ lvs_setup; lvs_detach
 : > "$LAB_RUN/live-ab.txt"
 for round in $(seq "$ROUNDS"); do
   printf 'round %d:' "$round"
-  dir_fwd; one trivial xdp_fwd 9; fwd_detach
+  dir_fwd; one trivial "$LAB_PINS/progs/xdp_fwd" 9; fwd_detach
   for port in $PORTS; do
     name=$([ "$port" = 9 ] && echo DR || echo NAT)
-    LVS_XDP_OBJ=$A lvs_attach; one "before-$name" lb_xdp "$port"; lvs_detach
-    LVS_XDP_OBJ=$B lvs_attach; one "after-$name" lb_xdp "$port"; lvs_detach
+    LVS_XDP_OBJ=$A lvs_attach; one "before-$name" "$LVS_PINS/prog" "$port"; lvs_detach
+    LVS_XDP_OBJ=$B lvs_attach; one "after-$name" "$LVS_PINS/prog" "$port"; lvs_detach
   done
   echo
 done

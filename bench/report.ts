@@ -31,9 +31,31 @@ function need<T>(v: T | undefined, what: string): T {
   return v;
 }
 
+const PROGRAM_TIME = 'program time: ';
+
+/** The XDP programs' own ns per packet under the same load (forward.sh, bpf_stats). */
+function programTime(times: Map<string, number[]>): string[] {
+  const TRIV = 'trivial XDP_REDIRECT';
+  const triv = median(need(times.get(TRIV), `${PROGRAM_TIME}${TRIV}`));
+  const out = ['', 'What each XDP program itself costs per packet under this load (the kernel\'s BPF statistics,',
+    'run_time_ns / run_cnt, in 3 further rounds; every figure includes the statistics\' own two clock',
+    'reads, which the trivial program\'s figure is almost all of):', '',
+    '| program | own ns per packet (median) | runs | more than the trivial redirect |', '|---|---|---|---|'];
+  for (const [name, xs] of times) {
+    const m = median(xs);
+    out.push(`| ${name} | ${fmt(m)} | ${xs.map((x) => fmt(x)).join(' · ')} | ${name === TRIV ? '' : `+${fmt(m - triv)} ns`} |`);
+  }
+  return out;
+}
+
 function forward(file: string): string {
-  const runs = new Map<string, number[]>();
+  const runs = new Map<string, number[]>(), times = new Map<string, number[]>();
   for (const [name, json] of rows(file)) {
+    if (name!.startsWith(PROGRAM_TIME)) {
+      const key = name!.slice(PROGRAM_TIME.length);
+      times.set(key, [...(times.get(key) ?? []), (JSON.parse(json!) as { ns: number }).ns]);
+      continue;
+    }
     const r = JSON.parse(json!) as { pps: number[] };
     const key = name!.replace(/ \(again\)$/, '');
     runs.set(key, [...(runs.get(key) ?? []), ...r.pps]);
@@ -55,6 +77,7 @@ function forward(file: string): string {
   out.push('', 'Every run (packets per second at the sink):', '', '| director | runs | median |', '|---|---|---|');
   for (const [name, xs] of runs) out.push(`| ${name} | ${xs.map((x) => fmt(x)).join(' · ')} | ${fmt(median(xs))} |`);
   out.push('', 'Rounds: every director configuration once per round, in the order above; each run is one timed', 'stretch of the generator after 0.3 s of warm-up (conntrack warm: the same 256 flows every round).');
+  out.push(...programTime(times));
   return out.join('\n') + '\n';
 }
 
