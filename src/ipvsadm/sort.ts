@@ -113,7 +113,7 @@ export function sortServices<T>(items: readonly T[], service: (t: T) => Sortable
     const s = service(items[i]!);
     keys[i] = keyOf(items[i]!, s.addr, s.port, s.protocol);
   }
-  return itemsOf(glibcSort(keys, cmpServiceKeys));
+  return itemsOf(sortKeys(keys, cmpServiceKeys));
 }
 
 /** glibcSort(items, cmpDests), keys computed once per item (see sortServices). */
@@ -123,7 +123,27 @@ export function sortDests<T>(items: readonly T[], dest: (t: T) => { addr: Addr; 
     const d = dest(items[i]!);
     keys[i] = keyOf(items[i]!, d.addr, d.port, 'tcp');
   }
-  return itemsOf(glibcSort(keys, cmpDestKeys));
+  return itemsOf(sortKeys(keys, cmpDestKeys));
+}
+
+/**
+ * The comparators are a true total order (ties aside) when no two keys take the
+ * quirk's wrap-around: IPv4 only, all addresses less than 2^31 apart (one /1 — every
+ * ordinary table). Then every stable sort gives glibc's result, the one order a stable
+ * sort can give; V8's (TimSort, stable) takes the ascending or descending runs a
+ * listing mostly is (lists are kept newest first) in n comparisons. Otherwise, glibc's
+ * merge sort step for step, so that the quirk lands where ipvsadm's does.
+ */
+function sortKeys<T>(keys: Array<SortKey<T>>, cmp: (a: SortKey<T>, b: SortKey<T>) => number): Array<SortKey<T>> {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (k.family !== 'inet') return glibcSort(keys, cmp);
+    if (k.w0 < lo) lo = k.w0;
+    if (k.w0 > hi) hi = k.w0;
+  }
+  return hi - lo < 2 ** 31 ? keys.sort(cmp) : glibcSort(keys, cmp);
 }
 
 function itemsOf<T>(keys: Array<SortKey<T>>): T[] {

@@ -41,6 +41,17 @@ describe('sorting with keys computed once', () => {
     }
   });
 
+  test('IPv4 lists already in order, reversed (newest first) or nearly so: the same order as glibcSort', () => {
+    for (let round = 0; round < 200; round++) {
+      const dests = Array.from({ length: 1 + rand(40) }, (_, i) => ({
+        i, real: { addr: { family: 'inet' as const, ip: `203.0.113.${Math.floor(i / (1 + (round % 3)))}` }, port: rand(2) },
+      }));
+      if (round % 2) dests.reverse();
+      if (round % 7 === 0 && dests.length > 2) [dests[0], dests[1]] = [dests[1]!, dests[0]!];
+      expect(sortDests(dests, (d) => d.real).map((d) => d.i)).toEqual(glibcSort(dests, (a, b) => cmpDests(a.real, b.real)).map((d) => d.i));
+    }
+  });
+
   test('IPv4 words are inet_aton values, also for text inet_aton reads its own way', () => {
     for (const ip of ['0.0.0.0', '255.255.255.255', '10.0.0.1', '192.168.1.1', '010.0.0.1', '0x7f.1', '10.1', '1.2.3.256']) {
       expect(addrWords({ family: 'inet', ip })[0]).toBe(inetAton(ip) ?? 0);
