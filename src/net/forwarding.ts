@@ -2,7 +2,7 @@
 // receiving interface forwards, so attach turns it on (IPv4 and IPv6) for the
 // interfaces it attaches to, remembering the old values beside the pins, and
 // detach puts them back. Only those interfaces change, never the global switch.
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PinPaths } from '../bpf/pins.js';
 
@@ -18,7 +18,12 @@ const KEYS = (ifname: string): string[] => [
  */
 function statePath(pins: PinPaths, ifname: string): string {
   const netns = statSync('/proc/self/ns/net').ino;
-  return join('/run/lvs-xdp/forwarding', pins.dir.replace(/\//g, '_'), `${netns}-${ifname}.json`);
+  return join(forwardingStateDir(pins), `${netns}-${ifname}.json`);
+}
+
+/** The folder of a data plane's saved settings (one file per namespace and interface). */
+export function forwardingStateDir(pins: PinPaths): string {
+  return join('/run/lvs-xdp/forwarding', pins.dir.replace(/\//g, '_'));
 }
 
 function read(path: string): string | undefined {
@@ -52,4 +57,11 @@ export function restoreForwarding(pins: PinPaths, ifname: string): void {
   const saved = JSON.parse(readFileSync(state, 'utf8')) as Record<string, string>;
   for (const [k, v] of Object.entries(saved)) if (existsSync(k)) writeFileSync(k, v);
   rmSync(state, { force: true });
+  // The pin directory's folder goes with its last saved interface (every attach to a
+  // new pin directory left one behind); rmdir refuses while others are still saved.
+  try {
+    rmdirSync(dirname(state));
+  } catch {
+    /* not empty: another interface of this data plane is still attached */
+  }
 }

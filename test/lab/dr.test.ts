@@ -1,7 +1,10 @@
 // DR end to end: a client curls the VIP, the director's XDP program picks a real
 // server and rewrites the MAC, the real server answers the client directly.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { existsSync } from 'node:fs';
 import { labUnavailable, startLab, stopLab, type Lab } from './fixture.js';
+import { forwardingStateDir } from '../../src/net/forwarding.js';
+import { pinPaths } from '../../src/bpf/pins.js';
 
 const PREFIX = 'lxt2';
 const why = labUnavailable();
@@ -109,5 +112,7 @@ maybe('DR through the XDP director (root, namespaces)', () => {
     expect(xdp).toBeUndefined();
     // and forwarding is back to what it was (off in the lab)
     expect(lab.sh(lab.info.director.netns, 'sysctl', '-n', 'net.ipv4.conf.eth0.forwarding').trim()).toBe('0');
+    // and the saved setting's folder for this pin directory is gone with it
+    expect(existsSync(forwardingStateDir(pinPaths(lab.pinDir)))).toBe(false);
   }, 30_000);
 });
