@@ -93,7 +93,7 @@ static __noinline int fwd_fullnat(struct xdp_md *ctx, struct pkt *p, __u32 real_
 	nh = nexthop_get(ctx, real_id, r, 0, now, &stat);
 	if (!nh)
 		return drop(stat);
-	if (nh_mtu_exceeded(ctx, nh, p->l3_len, 0, &mtu))
+	if (cached_mtu_exceeded(ctx, nh->ifindex, nh->mtu, p->l3_len, 0, &mtu))
 		return too_big(ctx, p, mtu);
 	if (nat_rewrite(p, end, lip, lport, r->addr, r->port, 0) < 0)
 		return drop(LB_STAT_DROP_MALFORMED);

@@ -122,7 +122,7 @@ static __always_inline int fib_addr(struct xdp_md *ctx, const __be32 *dst, __u8 
 	nh->ifindex = f.ifindex;
 	__builtin_memcpy(nh->dmac, f.dmac, 6);
 	__builtin_memcpy(nh->smac, f.smac, 6);
-	bpf_check_mtu(ctx, f.ifindex, &nh->mtu, 0, 0); /* as nexthop_get: the device's MTU */
+	device_mtu(ctx, f.ifindex, &nh->mtu);
 	bpf_map_update_elem(&lb_fib_cache, &k, nh, BPF_ANY);
 	return 0;
 }
@@ -157,9 +157,9 @@ static __always_inline int mtu_exceeded(struct xdp_md *ctx, __u32 ifindex, __u32
 	return rc == BPF_MTU_CHK_RET_FRAG_NEEDED;
 }
 
-/* mtu_exceeded() with the MTU cached beside a next hop (lb_nexthop, lb_fib_entry):
- * the same answer, the device's MTU seen at most LB_NH_TTL_MS ago. known 0 (an entry
- * of an older build): asked now. */
+/* mtu_exceeded() with the MTU cached beside a next hop (lb_nexthop, lb_fib_entry,
+ * nexthop.h device_mtu): the same answer, the device's MTU seen at most LB_NH_TTL_MS
+ * ago. known 0 (an entry of an older build): asked now. */
 static __always_inline int cached_mtu_exceeded(struct xdp_md *ctx, __u32 ifindex, __u32 known, __u32 l3_len,
 					       __u32 overhead, __u32 *mtu)
 {
@@ -167,12 +167,6 @@ static __always_inline int cached_mtu_exceeded(struct xdp_md *ctx, __u32 ifindex
 		return mtu_exceeded(ctx, ifindex, l3_len, overhead, mtu);
 	*mtu = known;
 	return l3_len + overhead > known;
-}
-
-static __always_inline int nh_mtu_exceeded(struct xdp_md *ctx, struct lb_nexthop *nh, __u32 l3_len,
-					   __u32 overhead, __u32 *mtu)
-{
-	return cached_mtu_exceeded(ctx, nh->ifindex, nh->mtu, l3_len, overhead, mtu);
 }
 
 /* What to do with a packet too big for the egress: ICMP back to its sender when it
@@ -358,7 +352,7 @@ static __noinline int fwd_nat(struct xdp_md *ctx, struct pkt *p, __u32 real_id, 
 	nh = nexthop_get(ctx, real_id, r, 0, now, &stat);
 	if (!nh)
 		return drop(stat);
-	if (nh_mtu_exceeded(ctx, nh, p->l3_len, 0, &mtu))
+	if (cached_mtu_exceeded(ctx, nh->ifindex, nh->mtu, p->l3_len, 0, &mtu))
 		return too_big(ctx, p, mtu);
 	if (nat_rewrite(p, end, p->key.saddr, p->key.sport, r->addr, r->port, 0) < 0)
 		return drop(LB_STAT_DROP_MALFORMED);
@@ -418,8 +412,8 @@ static __always_inline int nat_reply_match(struct pkt *p, struct lb_conn_key *rk
 }
 
 /* Translates and sends a reply nat_reply_match() found: its reverse entry rc and
- * client-side entry cc (the entries it looked up, not looked up again). Returns the
- * XDP verdict. */
+ * client-side entry cc (the entries it looked up, not looked up again), the latter's
+ * key still in scratch()->k1 where the match built it. Returns the XDP verdict. */
 static __noinline int nat_reply(struct xdp_md *ctx, struct pkt *p, struct lb_conn *rc, struct lb_conn *cc)
 {
 	void *end = (void *)(long)ctx->data_end;
@@ -433,7 +427,6 @@ static __noinline int nat_reply(struct xdp_md *ctx, struct pkt *p, struct lb_con
 	if (!sc)
 		return drop(LB_STAT_DROP_FIB);
 	ck = &sc->k1;
-	peer_key(ck, rc, p->key.proto, p->key.family);
 	if (!l4_header_ok(p, end))
 		return drop(LB_STAT_DROP_MALFORMED);
 	if (p->key.family == LB_AF_INET) {

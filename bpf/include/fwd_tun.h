@@ -87,7 +87,7 @@ static __noinline int fwd_tun(struct xdp_md *ctx, struct pkt *p, __u32 real_id, 
 	if (!s)
 		return drop(stat);
 	__builtin_memcpy(src, s, 16);
-	if (nh_mtu_exceeded(ctx, nh, inner_len, olen, &mtu))
+	if (cached_mtu_exceeded(ctx, nh->ifindex, nh->mtu, inner_len, olen, &mtu))
 		return too_big(ctx, p, mtu - olen);
 
 	if (p->key.family == LB_AF_INET) {

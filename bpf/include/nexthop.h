@@ -53,6 +53,19 @@ static __always_inline int nh_fresh(__u64 now, __u64 checked_ns)
 	return (__s64)(now - checked_ns) < (__s64)LB_NH_TTL_MS * 1000000LL;
 }
 
+/*
+ * The MTU of device ifindex into *mtu (0 when the kernel does not say), read with a
+ * next hop when it is cached, so the forwarding steps compare against it and need no
+ * helper call and device lookup per packet (fwd_nat.h cached_mtu_exceeded).
+ * bpf_check_mtu always writes the device's MTU; its verdict about this packet does
+ * not matter here.
+ */
+static __always_inline void device_mtu(struct xdp_md *ctx, __u32 ifindex, __u32 *mtu)
+{
+	*mtu = 0;
+	bpf_check_mtu(ctx, ifindex, mtu, 0, 0);
+}
+
 /* Returns the cached or refreshed next hop, or NULL with *stat set to the reason. */
 static __always_inline struct lb_nexthop *nexthop_get(struct xdp_md *ctx, __u32 real_id,
 						      struct lb_real *r, __u32 l3_len,
@@ -86,11 +99,7 @@ static __always_inline struct lb_nexthop *nexthop_get(struct xdp_md *ctx, __u32 
 	nh->checked_ns = now;
 	__builtin_memcpy(nh->dmac, f.dmac, 6);
 	__builtin_memcpy(nh->smac, f.smac, 6);
-	/* The egress MTU with the rest, so NAT/TUN/FULLNAT need no helper call and device
-	 * lookup per packet (fwd_nat.h nh_mtu_exceeded). bpf_check_mtu always writes the
-	 * device's MTU; its verdict about this packet does not matter here. */
-	nh->mtu = 0;
-	bpf_check_mtu(ctx, f.ifindex, &nh->mtu, 0, 0);
+	device_mtu(ctx, f.ifindex, &nh->mtu);
 	return nh;
 }
 
