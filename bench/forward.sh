@@ -27,12 +27,9 @@ measure() {   # measure NAME DPORT: one timed run, its JSON into the results
   printf '%s\t%s\n' "$name" "$json" >> "$RES"
 }
 progtime() {   # progtime NAME PIN DPORT: the program's own ns per packet over one run
-  local t0 c0 t1 c1
-  read -r t0 c0 < <(prog_stats "$2")
-  udp_generate "$3" "$SECS" >/dev/null || die "program time of $1 could not be taken"
-  read -r t1 c1 < <(prog_stats "$2")
-  [ "$c1" -gt "$c0" ] || die "program time of $1: its program ran no packets"
-  printf 'program time: %s\t{"ns":%s}\n' "$1" "$(( (t1 - t0) / (c1 - c0) ))" >> "$RES"
+  local ns pps
+  read -r ns pps < <(prog_time "$2" "$3" "$SECS") && [ -n "$ns" ] || die "program time of $1 could not be taken"
+  printf 'program time: %s\t{"ns":%s}\n' "$1" "$ns" >> "$RES"
 }
 lvs_udp_packets() {  # packets lvs-xdp forwarded for UDP VIP:PORT (its own counters)
   lvs -Ln --stats --exact | awk -v vip="$VIP:$1" '$1 == "UDP" && $2 == vip { print $4 }'

@@ -106,10 +106,24 @@ udp_generate() {
 }
 
 # "run_time_ns run_cnt" of the program pinned at $1, as the kernel counts them while
-# kernel.bpf_stats_enabled is on (forward.sh's program-time pass, live-ab.sh).
+# kernel.bpf_stats_enabled is on.
 prog_stats() {
   bpftool prog show pinned "$1" -j | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
     const p = JSON.parse(s); console.log(p.run_time_ns ?? 0, p.run_cnt ?? 0); })'
+}
+
+# prog_time PIN DPORT SECS: one udp_generate run; prints the pinned program's own ns
+# per packet over it (one decimal; needs kernel.bpf_stats_enabled=1) and the packets
+# per second at the sink (forward.sh's program-time pass, live-ab.sh).
+prog_time() {
+  local t0 c0 t1 c1 pps ns
+  read -r t0 c0 < <(prog_stats "$1")
+  pps=$(udp_generate "$2" "$3" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).median))') \
+    || die "generator run for the program time of $1 failed"
+  read -r t1 c1 < <(prog_stats "$1")
+  [ "$c1" -gt "$c0" ] || die "$1 ran no packets"
+  ns=$(( (t1 - t0) * 10 / (c1 - c0) ))
+  echo "$((ns / 10)).$((ns % 10)) $pps"
 }
 
 # Director configurations (exactly one active at a time).

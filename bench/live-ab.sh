@@ -26,18 +26,11 @@ trap 'sysctl -qw kernel.bpf_stats_enabled="$STATS0"; lab_down' EXIT
 lab_up
 sysctl -qw kernel.bpf_stats_enabled=1
 
-gen() {   # gen DPORT: one timed run of the generator; prints packets per second at the sink
-  udp_generate "$1" "$SECS" | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>console.log(JSON.parse(s).median))'
-}
 one() {   # one LABEL PIN DPORT: appends "LABEL ns" to the results, prints a column
-  local t0 c0 t1 c1 pps ns
-  read -r t0 c0 < <(prog_stats "$2")
-  pps=$(gen "$3") || die "live-ab: generator run failed"
-  read -r t1 c1 < <(prog_stats "$2")
-  [ "$c1" -gt "$c0" ] || die "live-ab: $2 ran no packets ($1)"
-  ns=$(( (t1 - t0) * 10 / (c1 - c0) ))
-  printf '%s %d.%d\n' "$1" $((ns / 10)) $((ns % 10)) >> "$LAB_RUN/live-ab.txt"
-  printf '  %s %d.%d ns (%s pps)' "$1" $((ns / 10)) $((ns % 10)) "$pps"
+  local ns pps
+  read -r ns pps < <(prog_time "$2" "$3" "$SECS") && [ -n "$ns" ] || die "live-ab: no program time for $1"
+  echo "$1 $ns" >> "$LAB_RUN/live-ab.txt"
+  printf '  %s %s ns (%s pps)' "$1" "$ns" "$pps"
 }
 
 lvs_setup; lvs_detach
