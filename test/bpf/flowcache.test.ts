@@ -12,7 +12,9 @@ import {
 import { TCP, corrupt, macText, tcp, udp } from './packets.js';
 import { addFwdReal, addLaddr, setupClientRoutes } from './fwd-helpers.js';
 import type { ForwardMethod } from '../../src/model/types.js';
-import { u32Key } from '../../src/bpf/map.js';
+import { execFileSync } from 'node:child_process';
+import { possibleCpus, u32Key } from '../../src/bpf/map.js';
+import { pinPaths } from '../../src/bpf/pins.js';
 import { lb_limits, lb_real, lb_real_flags, lb_tcp_state } from '../../src/bpf/generated/layout.js';
 
 const maybe = describeBpf('flowcache');
@@ -200,6 +202,13 @@ maybe('per-CPU flow cache in front of lb_conns', () => {
     // Direct-mapped, a and b would evict each other: `both` would be 0.
     expect(both).toBeGreaterThanOrEqual(ROUNDS / 2);
     expect(one).toBeGreaterThanOrEqual(ROUNDS / 2);
+  });
+
+  test('the cache has a share of slots for every possible CPU (sized at load)', () => {
+    const show = (...args: string[]) => JSON.parse(execFileSync('bpftool', [...args, '-j'], { encoding: 'utf8' }));
+    const prog = show('prog', 'show', 'pinned', pinPaths(t.pinDir).prog) as { map_ids: number[] };
+    const maps = prog.map_ids.map((id) => show('map', 'show', 'id', String(id)) as { name: string; max_entries: number });
+    expect(maps.find((m) => m.name === 'lb_flow_cache')?.max_entries).toBe(lb_limits.LB_FLOW_SLOTS * possibleCpus());
   });
 
   test('UDP flows are served too, and a packet after the window refreshes the entry\'s clock', async () => {
