@@ -60,20 +60,30 @@
 #include "conntrack.h"
 
 /*
+ * The start of every slot of this header's caches (flow_slot here, reply_slot in
+ * replycache.h): the key it answers for and the jiffy it was filled, so one set of
+ * helpers finds and replaces slots in either. The jiffy is kept modulo 2^32 — a slot
+ * left untouched for a multiple of 2^32 jiffies (198 days at HZ=250) would look
+ * current for LB_FLOW_JIFFIES; what each cache checks on every packet still holds.
+ */
+struct slot_head {
+	struct lb_conn_key key;
+	__u32 jiffies; /* bpf_jiffies64() when this CPU last took the full path */
+};
+
+/*
  * Not lb_*: BPF-private, so not in the generated TypeScript layouts (src/bpf/gen).
- * Sized to one cache line: svc_id fits 16 bits (LB_MAX_SERVICES), and the jiffy is
- * kept modulo 2^32 — a slot left untouched for a multiple of 2^32 jiffies (198
- * days at HZ=250) would look current for LB_FLOW_JIFFIES; its real is still checked
- * on every packet, so at worst a flow idle that long reaches the real it had.
+ * Sized to one cache line: svc_id fits 16 bits (LB_MAX_SERVICES); its real is
+ * checked on every packet, so at worst a flow idle for 2^32 jiffies reaches the real
+ * it had.
  */
 struct flow_slot {
-	struct lb_conn_key key;
+	struct slot_head h;
 	__u32 real_id;
 	__u32 real_seq;
 	__u16 svc_id;
 	__u8 paired;   /* NAT: the entry had its reverse entry (fwd_nat.h nat_conn) */
 	__u8 pad;
-	__u32 jiffies; /* bpf_jiffies64() when this CPU last took the full path */
 	__u64 now_ns;  /* bpf_ktime_get_coarse_ns() then: the forwarding step's clock */
 };
 
@@ -110,14 +120,14 @@ static __always_inline __u32 rotl32(__u32 x, int r)
 }
 
 /*
- * This CPU's first way for the key (the second is its index ^ 1).
- * The fields folded into one word (rotated so that a change in one field cannot
- * cancel one in another), then murmur3's fmix32, so every bit reaches the slot
- * index. Multiplying alone is not enough: a product's low bits never see its
- * factors' high bits, and a port stepping in its low byte sits in the high byte of
- * the big-endian word (256 flows of the bench fell into 32 slots that way).
+ * The key's hash, from which each cache takes this CPU's first way (the second is
+ * its index ^ 1: cache_slot). The fields folded into one word (rotated so that a
+ * change in one field cannot cancel one in another), then murmur3's fmix32, so every
+ * bit reaches the slot index. Multiplying alone is not enough: a product's low bits
+ * never see its factors' high bits, and a port stepping in its low byte sits in the
+ * high byte of the big-endian word (256 flows of the bench fell into 32 slots that way).
  */
-static __always_inline __u32 flow_slot_of(const struct lb_conn_key *k)
+static __always_inline __u32 flow_hash(const struct lb_conn_key *k)
 {
 	__u32 h;
 
@@ -129,7 +139,13 @@ static __always_inline __u32 flow_slot_of(const struct lb_conn_key *k)
 	h ^= h >> 13;
 	h *= 0xc2b2ae35;
 	h ^= h >> 16;
-	return bpf_get_smp_processor_id() * LB_FLOW_SLOTS + (h & (LB_FLOW_SLOTS - 1));
+	return h;
+}
+
+/* This CPU's first way for hash h in a cache of `slots` entries per CPU (a power of two). */
+static __always_inline __u32 cache_slot(__u32 h, __u32 slots)
+{
+	return bpf_get_smp_processor_id() * slots + (h & (slots - 1));
 }
 
 static __always_inline int flow_key_eq(const struct lb_conn_key *a, const struct lb_conn_key *b)
@@ -140,31 +156,55 @@ static __always_inline int flow_key_eq(const struct lb_conn_key *a, const struct
 }
 
 /* A slot filled within the last LB_FLOW_JIFFIES (unsigned: right across a wrap). */
-static __always_inline int flow_live(const struct flow_slot *s, __u32 jiffy)
+static __always_inline int flow_live(const struct slot_head *s, __u32 jiffy)
 {
 	return jiffy - s->jiffies < LB_FLOW_JIFFIES;
 }
 
-/* Slot i if it holds this key and is live. */
-static __always_inline struct flow_slot *flow_way(__u32 i, const struct lb_conn_key *k, __u32 jiffy)
+/* Slot i of cache map if it holds this key and is live. */
+static __always_inline void *cache_way(void *map, __u32 i, const struct lb_conn_key *k, __u32 jiffy)
 {
-	struct flow_slot *s = bpf_map_lookup_elem(&lb_flow_cache, &i);
+	struct slot_head *s = bpf_map_lookup_elem(map, &i);
 
 	return s && flow_live(s, jiffy) && flow_key_eq(&s->key, k) ? s : 0;
+}
+
+/* The slot of cache map answering for k now (way i or i ^ 1), or NULL. */
+static __always_inline void *cache_find(void *map, __u32 i, const struct lb_conn_key *k, __u32 jiffy)
+{
+	void *s = cache_way(map, i, k, jiffy);
+
+	return s ? s : cache_way(map, i ^ 1, k, jiffy);
+}
+
+/*
+ * The slot of cache map to fill for k: the first way, unless it serves another live
+ * flow; then the second, unless that one does too: three live flows in one set, the
+ * first is replaced. Stamps it (key, jiffy); the caller writes the rest.
+ */
+static __always_inline void *cache_claim(void *map, __u32 i, const struct lb_conn_key *k, __u32 jiffy)
+{
+	struct slot_head *s = bpf_map_lookup_elem(map, &i), *o;
+
+	if (!s)
+		return 0;
+	if (flow_live(s, jiffy) && !flow_key_eq(&s->key, k)) {
+		i ^= 1;
+		o = bpf_map_lookup_elem(map, &i);
+		if (o && (!flow_live(o, jiffy) || flow_key_eq(&o->key, k)))
+			s = o;
+	}
+	s->key = *k;
+	s->jiffies = jiffy;
+	return s;
 }
 
 /* The slot answering this packet now, or NULL: take the full path. */
 static __always_inline struct flow_slot *flow_cached(const struct pkt *p)
 {
-	struct flow_slot *s;
-	__u32 i, jiffy;
-
 	if (!flow_neutral(p))
 		return 0;
-	jiffy = bpf_jiffies64();
-	i = flow_slot_of(&p->key);
-	s = flow_way(i, &p->key, jiffy);
-	return s ? s : flow_way(i ^ 1, &p->key, jiffy);
+	return cache_find(&lb_flow_cache, cache_slot(flow_hash(&p->key), LB_FLOW_SLOTS), &p->key, bpf_jiffies64());
 }
 
 /* The slot's real if it is still the one scheduled (conn_hit's checks), else NULL. */
@@ -184,7 +224,6 @@ static __always_inline void flow_fill(const struct pkt *p, const struct lb_conn 
 				      __u8 state_before, __u64 now)
 {
 	struct flow_slot *s;
-	__u32 i, jiffy;
 
 	if (!flow_neutral(p) || c->state != state_before)
 		return;
@@ -192,28 +231,14 @@ static __always_inline void flow_fill(const struct pkt *p, const struct lb_conn 
 	if (r->fwd != LB_FWD_DR && r->fwd != LB_FWD_TUN &&
 	    !(r->fwd == LB_FWD_NAT && (c->flags & LB_CONN_F_PAIRED)))
 		return;
-	jiffy = bpf_jiffies64();
-	i = flow_slot_of(&p->key);
-	s = bpf_map_lookup_elem(&lb_flow_cache, &i);
+	s = cache_claim(&lb_flow_cache, cache_slot(flow_hash(&p->key), LB_FLOW_SLOTS), &p->key, bpf_jiffies64());
 	if (!s)
 		return;
-	/* The first way, unless it serves another live flow; then the second, unless
-	 * that one does too: three live flows in one set, the first is replaced. */
-	if (flow_live(s, jiffy) && !flow_key_eq(&s->key, &p->key)) {
-		struct flow_slot *o;
-
-		i ^= 1;
-		o = bpf_map_lookup_elem(&lb_flow_cache, &i);
-		if (o && (!flow_live(o, jiffy) || flow_key_eq(&o->key, &p->key)))
-			s = o;
-	}
-	s->key = p->key;
 	s->real_id = c->real_id;
 	s->real_seq = c->real_seq;
 	s->svc_id = c->svc_id;
 	s->paired = (c->flags & LB_CONN_F_PAIRED) != 0;
 	s->now_ns = now;
-	s->jiffies = jiffy;
 }
 
 #endif /* LB_FLOWCACHE_H */

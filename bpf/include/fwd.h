@@ -69,9 +69,17 @@ static __always_inline int fwd_reply_hook(struct xdp_md *ctx, struct pkt *p)
 {
 	struct lb_conn *rc, *cc;
 	struct fwd_scratch *sc;
+	struct reply_slot *s;
 
 	if (__builtin_expect(!nat_replies_on(), 1))
 		return -1;
+	s = reply_cached(p);
+	if (s) {
+		int v = nat_reply_cached(ctx, p, s);
+
+		if (v >= 0)
+			return v;
+	}
 	sc = scratch();
 	if (!sc || !nat_reply_match(p, &sc->k2, &rc, &cc))
 		return -1;

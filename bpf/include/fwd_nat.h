@@ -39,6 +39,7 @@
 #include "nexthop.h"
 #include "conntrack.h"
 #include "icmp.h"
+#include "replycache.h"
 
 /* ---- shared by NAT, FULLNAT, TUN and ICMP ---- */
 
@@ -411,22 +412,10 @@ static __always_inline int nat_reply_match(struct pkt *p, struct lb_conn_key *rk
 	return 1;
 }
 
-/* Translates and sends a reply nat_reply_match() found: its reverse entry rc and
- * client-side entry cc (the entries it looked up, not looked up again), the latter's
- * key still in scratch()->k1 where the match built it. Returns the XDP verdict. */
-static __noinline int nat_reply(struct xdp_md *ctx, struct pkt *p, struct lb_conn *rc, struct lb_conn *cc)
+/* A reply's own checks, before anything is changed: -1 when it may be translated,
+ * else the verdict (counted). */
+static __always_inline int reply_checks(struct xdp_md *ctx, struct pkt *p, void *end)
 {
-	void *end = (void *)(long)ctx->data_end;
-	struct fwd_scratch *sc = scratch();
-	struct lb_conn_key *ck;
-	__u32 stat = 0, mtu;
-	__be32 *dst;
-	__be16 dport;
-	__u64 now;
-
-	if (!sc)
-		return drop(LB_STAT_DROP_FIB);
-	ck = &sc->k1;
 	if (!l4_header_ok(p, end))
 		return drop(LB_STAT_DROP_MALFORMED);
 	if (p->key.family == LB_AF_INET) {
@@ -446,7 +435,40 @@ static __noinline int nat_reply(struct xdp_md *ctx, struct pkt *p, struct lb_con
 		if (ip6->hop_limit <= 1)
 			return pass(LB_STAT_PASS_REPLY_TTL);
 	}
+	return -1;
+}
+
+/* The service's and real's OutPkts/OutBytes and the global reply counter. */
+static __always_inline void count_reply(struct pkt *p, __u32 svc_id, __u32 real_id)
+{
+	count_out(svc_id, &lb_svc_stats, p->l3_len);
+	count_out(real_id, &lb_real_stats, p->l3_len);
+	lb_count(LB_STAT_REPLY_NAT);
+}
+
+/* Translates and sends a reply nat_reply_match() found: its reverse entry rc and
+ * client-side entry cc (the entries it looked up, not looked up again), the latter's
+ * key still in scratch()->k1 where the match built it. Returns the XDP verdict. */
+static __noinline int nat_reply(struct xdp_md *ctx, struct pkt *p, struct lb_conn *rc, struct lb_conn *cc)
+{
+	void *end = (void *)(long)ctx->data_end;
+	struct fwd_scratch *sc = scratch();
+	struct lb_conn_key *ck;
+	__u32 stat = 0, mtu;
+	__u8 state_before;
+	__be32 *dst;
+	__be16 dport;
+	__u64 now;
+	int v;
+
+	if (!sc)
+		return drop(LB_STAT_DROP_FIB);
+	ck = &sc->k1;
+	v = reply_checks(ctx, p, end);
+	if (v >= 0)
+		return v;
 	now = bpf_ktime_get_coarse_ns();
+	state_before = cc->state;
 	conn_reply_state(cc, p->tcp_flags, p->key.proto, now);
 	rc->last_seen_ns = now;
 
@@ -471,10 +493,28 @@ static __noinline int nat_reply(struct xdp_md *ctx, struct pkt *p, struct lb_con
 	}
 	if (nat_rewrite(p, end, ck->daddr, ck->dport, dst, dport, 1) < 0)
 		return drop(LB_STAT_DROP_MALFORMED);
-	count_out(rc->svc_id, &lb_svc_stats, p->l3_len);
-	count_out(rc->real_id, &lb_real_stats, p->l3_len);
-	lb_count(LB_STAT_REPLY_NAT);
+	if (cc->state == state_before)
+		reply_fill(p, rc->svc_id, rc->real_id, ck->daddr, ck->dport, dst, dport, &sc->nh);
+	count_reply(p, rc->svc_id, rc->real_id);
 	return xmit_to(ctx, sc->nh.ifindex, sc->nh.dmac, sc->nh.smac);
+}
+
+/* A reply answered from this CPU's reply cache (replycache.h): what nat_reply() did
+ * with the flow's last reply, without its lookups. -1: not answered here (larger
+ * than the cached MTU: nat_reply() decides). */
+static __always_inline int nat_reply_cached(struct xdp_md *ctx, struct pkt *p, const struct reply_slot *s)
+{
+	void *end = (void *)(long)ctx->data_end;
+	int v = reply_checks(ctx, p, end);
+
+	if (v >= 0)
+		return v;
+	if (p->l3_len > s->mtu)
+		return -1;
+	if (nat_rewrite(p, end, s->saddr, s->sport, s->daddr, s->dport, 1) < 0)
+		return drop(LB_STAT_DROP_MALFORMED);
+	count_reply(p, s->svc_id, s->real_id);
+	return xmit_to(ctx, s->ifindex, s->dmac, s->smac);
 }
 
 #endif /* LB_FWD_NAT_H */

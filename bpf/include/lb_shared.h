@@ -30,6 +30,7 @@ enum lb_limits {
 	LB_NH_TTL_MS = 1000,         /* how long a real's cached next hop is trusted */
 	LB_STAT_SLOTS = 64,          /* lb_stats size: room for new counters without a layout change */
 	LB_FLOW_SLOTS = 4096,        /* flow cache slots per CPU (flowcache.h); a power of two */
+	LB_REPLY_SLOTS = 4096,       /* NAT reply cache slots per CPU (replycache.h); a power of two */
 };
 
 enum lb_family {

@@ -15,6 +15,12 @@ import { armConnExpiry } from './conns.js';
 export class LayoutMismatchError extends DataplaneError {}
 
 /** Key/value sizes each pinned map must have for this build (from the generated layout). */
+/** The per-CPU caches and their slots per CPU (sized at load: the CPU count is the machine's). */
+const CPU_CACHES: ReadonlyArray<[string, number]> = [
+  ['lb_flow_cache', lb_limits.LB_FLOW_SLOTS],
+  ['lb_reply_cache', lb_limits.LB_REPLY_SLOTS],
+];
+
 const EXPECTED: Partial<Record<PinnedMap, [number, number]>> = {
   lb_services: [lb_svc_key.size, lb_svc.size],
   lb_reals: [4, lb_real.size],
@@ -92,9 +98,12 @@ export function loadDirector(opts: LoadOptions): LoadedProgram {
       }
       check(lib.bpf_map__set_pin_path(map, path), `pin path of ${name}`);
     }
-    // The flow cache (bpf/include/flowcache.h, not pinned): one share of slots per CPU.
-    const cache = checkPtr(lib.bpf_object__find_map_by_name(obj, 'lb_flow_cache'), `map lb_flow_cache in ${opts.objPath}`);
-    check(lib.bpf_map__set_max_entries(cache, lb_limits.LB_FLOW_SLOTS * possibleCpus()), 'set flow cache size');
+    // The per-CPU caches (bpf/include/flowcache.h, replycache.h; not pinned): one share
+    // of slots per possible CPU. An object built before a cache existed has no such map.
+    for (const [name, slots] of CPU_CACHES) {
+      const cache = lib.bpf_object__find_map_by_name(obj, name);
+      if (cache) check(lib.bpf_map__set_max_entries(cache, slots * possibleCpus()), `set ${name} size`);
+    }
     check(lib.bpf_object__load(obj), `load ${opts.objPath} (see the libbpf messages above)`);
     const prog = checkPtr(lib.bpf_object__find_program_by_name(obj, 'lb_xdp'), 'program lb_xdp');
     const progFd = check(lib.bpf_program__fd(prog), 'program fd');

@@ -20,8 +20,8 @@ import { lb_limits, lb_real, lb_real_flags, lb_tcp_state } from '../../src/bpf/g
 const maybe = describeBpf('flowcache');
 
 /**
- * Test oracle: flowcache.h's flow_slot_of for an IPv4 TCP key, without the CPU's
- * offset. Words are read as the program reads them (little-endian loads of
+ * Test oracle: flowcache.h's flow_hash for an IPv4 TCP key, masked as cache_slot
+ * masks it, without the CPU's offset. Words are read as the program reads them (little-endian loads of
  * network-order bytes). If the two drift apart, the three-flow test below fails
  * (its flows no longer share a set), it does not pass vacuously.
  */
@@ -204,11 +204,12 @@ maybe('per-CPU flow cache in front of lb_conns', () => {
     expect(one).toBeGreaterThanOrEqual(ROUNDS / 2);
   });
 
-  test('the cache has a share of slots for every possible CPU (sized at load)', () => {
+  test('the caches (flows, NAT replies) have a share of slots for every possible CPU (sized at load)', () => {
     const show = (...args: string[]) => JSON.parse(execFileSync('bpftool', [...args, '-j'], { encoding: 'utf8' }));
     const prog = show('prog', 'show', 'pinned', pinPaths(t.pinDir).prog) as { map_ids: number[] };
     const maps = prog.map_ids.map((id) => show('map', 'show', 'id', String(id)) as { name: string; max_entries: number });
     expect(maps.find((m) => m.name === 'lb_flow_cache')?.max_entries).toBe(lb_limits.LB_FLOW_SLOTS * possibleCpus());
+    expect(maps.find((m) => m.name === 'lb_reply_cache')?.max_entries).toBe(lb_limits.LB_REPLY_SLOTS * possibleCpus());
   });
 
   test('UDP flows are served too, and a packet after the window refreshes the entry\'s clock', async () => {

@@ -382,6 +382,7 @@ export const lb_limits = {
   LB_NH_TTL_MS: 1000,
   LB_STAT_SLOTS: 64,
   LB_FLOW_SLOTS: 4096,
+  LB_REPLY_SLOTS: 4096,
 } as const;
 
 export const lb_rates_limits = {
