@@ -29,7 +29,9 @@ sysctl_ns() { local ns=$1; shift; for kv in "$@"; do in_ns "$ns" sysctl -qw "$kv
 lab_down() {
   set +e
   [ -f "$LAB_RUN/haproxy.pid" ] && kill "$(cat "$LAB_RUN/haproxy.pid")" 2>/dev/null
-  [ -f "$LAB_RUN/rs-nginx.pid" ] && kill "$(cat "$LAB_RUN/rs-nginx.pid")" 2>/dev/null
+  for pid in "$LAB_RUN/rs-nginx.pid" "$LAB_RUN/nat/rs-nginx.pid"; do   # tcp.sh's two
+    [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null
+  done
   for ns in "$NS_CLI" "$NS_DIR" "$NS_RS"; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
     ip netns del "$ns" 2>/dev/null
@@ -170,10 +172,13 @@ dir_fwd_tcp() {   # the TCP figures' trivial forwarder: VIP:80 -> r0 by MAC rewr
 lvs_setup() {
   local r
   lvs attach d0 d1 >/dev/null 2>>"$LAB_RUN/lvs.log" || die "lvs-xdp attach d0 d1 failed: $(tail -1 "$LAB_RUN/lvs.log")"
-  lvs -A -u $VIP:9 -s rr && lvs -A -u $VIP:10 -s rr && lvs -A -t $VIP:80 -s rr || die "lvs-xdp -A failed"
+  # UDP :9 DR, :10 NAT (forward.sh); TCP :80 DR, :83 NAT to the reals' :8083 (tcp.sh;
+  # NAT replies come back through the director, as nftables DNAT's on :81 do)
+  lvs -A -u $VIP:9 -s rr && lvs -A -u $VIP:10 -s rr && lvs -A -t $VIP:80 -s rr && lvs -A -t $VIP:83 -s rr \
+    || die "lvs-xdp -A failed"
   for r in "${RIPS[@]}"; do
     lvs -a -u $VIP:9 -r "$r":9 -g && lvs -a -u $VIP:10 -r "$r":10 -m && lvs -a -t $VIP:80 -r "$r":80 -g \
-      || die "lvs-xdp -a failed"
+      && lvs -a -t $VIP:83 -r "$r":8083 -m || die "lvs-xdp -a failed"
   done
 }
 lvs_attach() { lvs attach d0 d1 >/dev/null 2>>"$LAB_RUN/lvs.log" || die "lvs-xdp attach d0 d1 failed: $(tail -1 "$LAB_RUN/lvs.log")"; }

@@ -100,7 +100,7 @@ function tcp(file: string): string {
   const label: Record<string, string> = { keepalive: 'keep-alive requests/s', close: 'new connections/s (Connection: close)' };
   for (const mode of ['keepalive', 'close']) {
     const direct = get('direct', mode);
-    for (const path of ['lvs-xdp DR', TRIVIAL, 'nftables DNAT', 'HAProxy TCP mode']) {
+    for (const path of ['lvs-xdp DR', TRIVIAL, 'lvs-xdp NAT', 'nftables DNAT', 'HAProxy TCP mode']) {
       const v = get(path, mode), r = pairedRatio(all(path, mode), all('direct', mode));
       const goal = path === 'lvs-xdp DR' ? goals[mode]! : undefined;
       out.push(`| ${path}: ${label[mode]} | ${fmt(v)} | direct ${fmt(direct)} | ${ratioText(r, true)} | ${goal ? goal.text : '(comparison)'} | ${goal ? met(r, goal) : ''} |`);
@@ -108,6 +108,9 @@ function tcp(file: string): string {
     // how much of the gap is the hop itself: lvs-xdp against the forwarder that does the least
     const rt = pairedRatio(all('lvs-xdp DR', mode), all(TRIVIAL, mode));
     out.push(`| lvs-xdp DR: ${label[mode]}, against the hop | ${fmt(get('lvs-xdp DR', mode))} | ${TRIVIAL} ${fmt(get(TRIVIAL, mode))} | ${ratioText(rt, true)} | (comparison) |  |`);
+    // the two paths whose replies come back through the director
+    const rn = pairedRatio(all('lvs-xdp NAT', mode), all('nftables DNAT', mode));
+    out.push(`| lvs-xdp NAT: ${label[mode]}, against the kernel's NAT | ${fmt(get('lvs-xdp NAT', mode))} | nftables DNAT ${fmt(get('nftables DNAT', mode))} | ${ratioText(rn, false)} | (comparison) |  |`);
   }
   out.push('', 'Ratio = median of the per-round ratios (each round ran the paths back to back); medians of the runs beside it.');
   out.push('', 'Every run (requests per second):', '', '| path | mode | runs | median |', '|---|---|---|---|');

@@ -3,8 +3,8 @@
 # (src/lab/nginx.ts, one worker), keep-alive and `Connection: close`, over five paths
 # in one lab, in rounds: direct (cx0-rx0, no director), lvs-xdp DR (replies straight
 # back over rx0, as DR does), a trivial XDP forwarder in its place (the hop's own cost),
-# nftables DNAT (bench/nft-dnat.nft; replies via the director) and HAProxy TCP mode,
-# 2 threads (bench/haproxy.cfg).
+# lvs-xdp NAT and nftables DNAT (bench/nft-dnat.nft; both with replies via the
+# director) and HAProxy TCP mode, 2 threads (bench/haproxy.cfg).
 #
 #   bash bench/tcp.sh OUT.md     (root; from the repository root; run by bench/run.sh)
 #
@@ -20,13 +20,23 @@ command -v wrk >/dev/null || die "wrk is not installed (make setup)"
 command -v haproxy >/dev/null || die "haproxy is not installed"
 trap lab_down EXIT
 lab_up
+# Replies that come back through the director (lvs-xdp NAT, nftables DNAT, HAProxy)
+# reach the client on c0. lvs-xdp sends them as XDP frames, which a veth receives only
+# with NAPI on its peer (an XDP program or GRO), as every real NIC has: a pass-all
+# program on c0 for every path (DR and direct replies arrive on cx0 and are unaffected).
+in_ns "$NS_CLI" bpftool net attach xdpdrv pinned "$LAB_PINS/progs/xdp_pass" dev c0 || die "attach xdp_pass to c0"
 # the kernel path's own table: room for every connection of the run (TIME_WAIT
 # entries stay 120 s by default; both settings are per namespace and may be refused)
 sysctl_ns "$NS_DIR" net.netfilter.nf_conntrack_tcp_timeout_time_wait=10 2>/dev/null || true
 
+# nginx on :80 for DR, nftables and HAProxy, another on :8083 for lvs-xdp NAT: NAT and
+# nftables DNAT both reach the real as CIP:cport → RIP, and with one port the real's
+# TIME_WAIT sockets of one path's closed connections refuse the other's new ones
+# (nftables fell to ~100 connections/s after lvs-xdp NAT's run)
 node --input-type=module -e "
   import { startNginx } from './dist/src/lab/nginx.js';
   await startNginx('$NS_RS', 'rs', 80, '$LAB_RUN');
+  await startNginx('$NS_RS', 'rs', 8083, '$LAB_RUN/nat');
 " || die "nginx did not start in $NS_RS"
 
 RES=$LAB_RUN/tcp.tsv
@@ -49,8 +59,9 @@ bench_one() {  # bench_one NAME URL keepalive|close RUN
 }
 
 TRIVIAL="trivial XDP forwarder"
-PATHS=("direct|http://198.51.100.2/" "lvs-xdp DR|http://$VIP/" "$TRIVIAL|http://$VIP/" "nftables DNAT|http://$VIP:81/" "HAProxy TCP mode|http://$VIP:82/")
-# lvs-xdp (VIP:80), nftables (:81) and HAProxy (:82) are up at once, so every round runs
+PATHS=("direct|http://198.51.100.2/" "lvs-xdp DR|http://$VIP/" "$TRIVIAL|http://$VIP/" "lvs-xdp NAT|http://$VIP:83/"
+  "nftables DNAT|http://$VIP:81/" "HAProxy TCP mode|http://$VIP:82/")
+# lvs-xdp (VIP:80 DR, :83 NAT), nftables (:81) and HAProxy (:82) are up at once, so every round runs
 # each path back to back. The trivial forwarder (gen.bpf.c xdp_fwd_mac: VIP:80 to the
 # real server by MAC rewrite, no table) takes d0 from lvs-xdp for its own runs: it shows
 # what the extra hop costs any XDP director on this machine.
