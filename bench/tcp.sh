@@ -20,11 +20,6 @@ command -v wrk >/dev/null || die "wrk is not installed (make setup)"
 command -v haproxy >/dev/null || die "haproxy is not installed"
 trap lab_down EXIT
 lab_up
-# Replies that come back through the director (lvs-xdp NAT, nftables DNAT, HAProxy)
-# reach the client on c0. lvs-xdp sends them as XDP frames, which a veth receives only
-# with NAPI on its peer (an XDP program or GRO), as every real NIC has: a pass-all
-# program on c0 for every path (DR and direct replies arrive on cx0 and are unaffected).
-in_ns "$NS_CLI" bpftool net attach xdpdrv pinned "$LAB_PINS/progs/xdp_pass" dev c0 || die "attach xdp_pass to c0"
 # the kernel path's own table: room for every connection of the run (TIME_WAIT
 # entries stay 120 s by default; both settings are per namespace and may be refused)
 sysctl_ns "$NS_DIR" net.netfilter.nf_conntrack_tcp_timeout_time_wait=10 2>/dev/null || true
@@ -58,15 +53,28 @@ bench_one() {  # bench_one NAME URL keepalive|close RUN
   printf '%s\t%s\t%s\t%s\n' "$name" "$mode" "$rps" "$errs" >> "$RES"
 }
 
-TRIVIAL="trivial XDP forwarder"
-PATHS=("direct|http://198.51.100.2/" "lvs-xdp DR|http://$VIP/" "$TRIVIAL|http://$VIP/" "lvs-xdp NAT|http://$VIP:83/"
+TRIVIAL="trivial XDP forwarder" NAT_PATH="lvs-xdp NAT"
+PATHS=("direct|http://198.51.100.2/" "lvs-xdp DR|http://$VIP/" "$TRIVIAL|http://$VIP/" "$NAT_PATH|http://$VIP:83/"
   "nftables DNAT|http://$VIP:81/" "HAProxy TCP mode|http://$VIP:82/")
 # lvs-xdp (VIP:80 DR, :83 NAT), nftables (:81) and HAProxy (:82) are up at once, so every round runs
 # each path back to back. The trivial forwarder (gen.bpf.c xdp_fwd_mac: VIP:80 to the
 # real server by MAC rewrite, no table) takes d0 from lvs-xdp for its own runs: it shows
 # what the extra hop costs any XDP director on this machine.
-path_on() { [ "$1" = "$TRIVIAL" ] && { lvs_detach; dir_fwd_tcp; }; return 0; }
-path_off() { [ "$1" = "$TRIVIAL" ] && { fwd_detach; lvs_attach; }; return 0; }
+# lvs-xdp NAT sends the replies to the client on c0 as XDP frames, which a veth
+# receives only with NAPI on its peer (an XDP program or GRO), as any real NIC has: a
+# pass-all program on c0 during its runs only. The kernel paths' replies (nftables,
+# HAProxy) reach c0 as before, without paying for it.
+c0_napi() { in_ns "$NS_CLI" bpftool net "$1" xdpdrv ${2:+pinned "$2"} dev c0 || die "xdp $1 on c0"; }
+path_on() {
+  [ "$1" = "$TRIVIAL" ] && { lvs_detach; dir_fwd_tcp; }
+  [ "$1" = "$NAT_PATH" ] && c0_napi attach "$LAB_PINS/progs/xdp_pass"
+  return 0
+}
+path_off() {
+  [ "$1" = "$TRIVIAL" ] && { fwd_detach; lvs_attach; }
+  [ "$1" = "$NAT_PATH" ] && c0_napi detach
+  return 0
+}
 lvs_setup; dir_nft; dir_haproxy
 for p in "${PATHS[@]}"; do path_on "${p%%|*}"; check_path "${p#*|}"; path_off "${p%%|*}"; done
 for i in $(seq "$RUNS"); do
