@@ -35,14 +35,19 @@ char LICENSE[] SEC("license") = "GPL";
 #define FRAME_LEN 64
 #define PAYLOAD_LEN (FRAME_LEN - 14 - 20 - 8)
 
+/* flags: the flows step the destination port (from dport) and the source port stays
+ * sport_base: a server's replies to many clients' ports (NAT replies, forward.sh) */
+#define GEN_F_STEP_DPORT 1
+
 struct gen_cfg {
 	__u8 dmac[6];
 	__u8 smac[6];
 	__be32 saddr;
 	__be32 daddr;
-	__u16 sport_base; /* host order */
-	__u16 dport;      /* host order */
+	__u16 sport_base; /* host order: the first flow's source port (GEN_F_STEP_DPORT: every flow's) */
+	__u16 dport;      /* host order: every flow's destination port (GEN_F_STEP_DPORT: the first's) */
 	__u32 nflows;
+	__u32 flags;      /* GEN_F_* */
 	__u64 seq;        /* runs so far (the next flow number) */
 };
 
@@ -99,15 +104,17 @@ int xdp_gen(struct xdp_md *ctx)
 	__u8 *pl = (void *)(uh + 1);
 	struct gen_cfg *c;
 	__u32 zero = 0, sum = 0;
-	__u16 *w = (__u16 *)iph, sport;
+	__u16 *w = (__u16 *)iph, sport, dport, flow;
 
 	if ((void *)pl + PAYLOAD_LEN > end)
 		return XDP_ABORTED;
 	c = bpf_map_lookup_elem(&gen_state, &zero);
 	if (!c || !c->nflows)
 		return XDP_ABORTED;
-	sport = c->sport_base + (__u16)(c->seq % c->nflows);
+	flow = (__u16)(c->seq % c->nflows);
 	c->seq++;
+	sport = c->sport_base + (c->flags & GEN_F_STEP_DPORT ? 0 : flow);
+	dport = c->dport + (c->flags & GEN_F_STEP_DPORT ? flow : 0);
 
 	__builtin_memcpy(eth->h_dest, c->dmac, 6);
 	__builtin_memcpy(eth->h_source, c->smac, 6);
@@ -129,7 +136,7 @@ int xdp_gen(struct xdp_md *ctx)
 	iph->check = ~fold(sum) & 0xffff;
 
 	uh->source = bpf_htons(sport);
-	uh->dest = bpf_htons(c->dport);
+	uh->dest = bpf_htons(dport);
 	uh->len = bpf_htons(FRAME_LEN - 14 - 20);
 	__builtin_memset(pl, 0, PAYLOAD_LEN);
 	/* pseudo header + UDP header; the payload is zeros */

@@ -107,6 +107,22 @@ udp_generate() {
     --dport "$1" --flows 256 --seconds "$2" --runs 1 --warmup 0.3
 }
 
+# udp_reply_generate SECS: the same generator from lxbench-rs into the director's d1:
+# the replies of NAT service VIP:11's one real (RIPS[0]:11) to the 256 client flows
+# `udp_generate 11` opened (192.0.2.1:10000-10255); counted by the sink on c0 (c0_sink).
+udp_reply_generate() {
+  taskset -c 1 nsenter --net=/run/netns/$NS_RS -- timeout 60 node dist/bench/pktgen.js \
+    --pins "$LAB_PINS" --dev r0 --dmac $MAC_D1 --smac $MAC_R0 --saddr "${RIPS[0]}" --daddr 192.0.2.1 \
+    --sport-base 11 --dport 10000 --step dport --flows 256 --seconds "$1" --runs 1 --warmup 0.3
+}
+
+# c0_sink attach|detach: the sink on the client's c0 during the reply direction's runs
+# (and the NAPI that lets c0 receive XDP frames); it counts into the same map as r0's.
+# Off otherwise: the client direction's figures are taken as they always were.
+c0_sink() {
+  in_ns "$NS_CLI" bpftool net "$1" xdpdrv ${2:+pinned "$LAB_PINS/progs/xdp_sink"} dev c0 || die "$1 the sink on c0"
+}
+
 # "run_time_ns run_cnt" of the program pinned at $1, as the kernel counts them while
 # kernel.bpf_stats_enabled is on.
 prog_stats() {
@@ -146,12 +162,12 @@ dir_clear() {
   set -e
 }
 
-dir_fwd() {   # the denominator: trivial XDP_REDIRECT d0 -> d1
-  local idx
-  idx=$(in_ns "$NS_DIR" ip -o link show d1 | cut -d: -f1)
+dir_fwd() {   # the denominator: trivial XDP_REDIRECT d0 -> d1 (dir_fwd d1 d0: the other way)
+  local from=${1:-d0} to=${2:-d1} idx
+  idx=$(in_ns "$NS_DIR" ip -o link show "$to" | cut -d: -f1)
   bpftool map update pinned "$LAB_PINS/maps/fwd_ifindex" key 0 0 0 0 \
     value $((idx & 255)) $(((idx >> 8) & 255)) 0 0 || die "fwd_ifindex"
-  in_ns "$NS_DIR" bpftool net attach xdpdrv pinned "$LAB_PINS/progs/xdp_fwd" dev d0 || die "attach xdp_fwd"
+  in_ns "$NS_DIR" bpftool net attach xdpdrv pinned "$LAB_PINS/progs/xdp_fwd" dev "$from" || die "attach xdp_fwd"
 }
 
 dir_fwd_tcp() {   # the TCP figures' trivial forwarder: VIP:80 -> r0 by MAC rewrite (gen.bpf.c xdp_fwd_mac)
@@ -172,10 +188,11 @@ dir_fwd_tcp() {   # the TCP figures' trivial forwarder: VIP:80 -> r0 by MAC rewr
 lvs_setup() {
   local r
   lvs attach d0 d1 >/dev/null 2>>"$LAB_RUN/lvs.log" || die "lvs-xdp attach d0 d1 failed: $(tail -1 "$LAB_RUN/lvs.log")"
-  # UDP :9 DR, :10 NAT (forward.sh); TCP :80 DR, :83 NAT to the reals' :8083 (tcp.sh;
-  # NAT replies come back through the director, as nftables DNAT's on :81 do)
+  # UDP :9 DR, :10 NAT, :11 NAT to one real (its replies, forward.sh); TCP :80 DR, :83
+  # NAT to the reals' :8083 (tcp.sh; NAT replies come back through the director, as
+  # nftables DNAT's on :81 do)
   lvs -A -u $VIP:9 -s rr && lvs -A -u $VIP:10 -s rr && lvs -A -t $VIP:80 -s rr && lvs -A -t $VIP:83 -s rr \
-    || die "lvs-xdp -A failed"
+    && lvs -A -u $VIP:11 -s rr && lvs -a -u $VIP:11 -r "${RIPS[0]}":11 -m || die "lvs-xdp -A failed"
   for r in "${RIPS[@]}"; do
     lvs -a -u $VIP:9 -r "$r":9 -g && lvs -a -u $VIP:10 -r "$r":10 -m && lvs -a -t $VIP:80 -r "$r":80 -g \
       && lvs -a -t $VIP:83 -r "$r":8083 -m || die "lvs-xdp -a failed"
@@ -183,7 +200,7 @@ lvs_setup() {
 }
 lvs_attach() { lvs attach d0 d1 >/dev/null 2>>"$LAB_RUN/lvs.log" || die "lvs-xdp attach d0 d1 failed: $(tail -1 "$LAB_RUN/lvs.log")"; }
 lvs_detach() { lvs detach d0 d1 >/dev/null || die "lvs-xdp detach d0 d1 failed"; }
-fwd_detach() { in_ns "$NS_DIR" bpftool net detach xdpdrv dev d0 || die "detach xdp_fwd"; }
+fwd_detach() { in_ns "$NS_DIR" bpftool net detach xdpdrv dev "${1:-d0}" || die "detach xdp_fwd"; }
 nft_clear() { in_ns "$NS_DIR" nft flush ruleset; in_ns "$NS_DIR" ethtool -K d0 gro off >/dev/null; }
 
 dir_nft() {   # the kernel's path: nftables DNAT numgen + conntrack (bench/nft-dnat.nft)

@@ -1,12 +1,17 @@
 // The forwarding benchmark's packet generator: runs xdp_gen (bench/gen.bpf.c) with
 // BPF_PROG_RUN and BPF_F_TEST_XDP_LIVE_FRAMES on the generator's veth, so every run
 // of the program is a real frame transmitted (XDP_TX) to the director; the rate is
-// read where the frames arrive, from the sink's per-CPU counter on the real server.
+// read where the frames arrive, from the sinks' per-CPU counter (on the real server's
+// veth, or the client's for replies).
 // Run inside the generator's network namespace (ingress_ifindex is resolved there):
 //
 //   nsenter --net=/run/netns/NS node dist/bench/pktgen.js --pins DIR --dev c0 \
 //     --dmac MAC --smac MAC --saddr IP --daddr IP --dport N [--flows 256]
-//     [--seconds 2] [--runs 3] [--warmup 0.5]
+//     [--sport-base 10000] [--step sport|dport] [--seconds 2] [--runs 3] [--warmup 0.5]
+//
+// The flows step the source port from --sport-base to the fixed --dport (clients to a
+// service), or with --step dport the destination port from --dport, from the fixed
+// --sport-base (a server's replies to those clients).
 //
 // DIR is where `bpftool prog loadall .output/bench/gen.bpf.o DIR/progs pinmaps DIR/maps`
 // pinned the programs and maps. Prints one JSON line: the sink's rate of every run
@@ -43,8 +48,12 @@ const macBytes = (m: string) => Buffer.from(m.split(':').map((x) => parseInt(x, 
 const ipBytes = (a: string) => Buffer.from(a.split('.').map(Number));
 const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 
-/** struct gen_cfg (bench/gen.bpf.c): dmac, smac, saddr, daddr, sport_base, dport, nflows, seq. */
+const GEN_F_STEP_DPORT = 1; // bench/gen.bpf.c
+
+/** struct gen_cfg (bench/gen.bpf.c): dmac, smac, saddr, daddr, sport_base, dport, nflows, flags, seq. */
 function genCfg(o: Record<string, string>): Buffer {
+  const step = o.step ?? 'sport';
+  if (step !== 'sport' && step !== 'dport') throw new PktgenError(`pktgen: --step is sport or dport, not ${step}`);
   const b = Buffer.alloc(40);
   macBytes(o.dmac!).copy(b, 0);
   macBytes(o.smac!).copy(b, 6);
@@ -53,6 +62,7 @@ function genCfg(o: Record<string, string>): Buffer {
   b.writeUInt16LE(Number(o['sport-base'] ?? 10000), 20);
   b.writeUInt16LE(Number(o.dport), 22);
   b.writeUInt32LE(Number(o.flows ?? 256), 24);
+  b.writeUInt32LE(step === 'dport' ? GEN_F_STEP_DPORT : 0, 28);
   b.writeBigUInt64LE(0n, 32);
   return b;
 }

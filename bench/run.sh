@@ -122,8 +122,12 @@ server's veth counts UDP per CPU and drops it; the rate is its counter's differe
 over the timed stretch. Denominator: `xdp_fwd`, a bare `bpf_redirect` d0→d1, on the
 director instead of lvs-xdp. lvs-xdp is attached with `lvs-xdp attach d0 d1` (a pin
 directory of its own) with UDP VIP:9 over four reals by DR and VIP:10 by NAT; its own
-counters must move or the run fails. nftables: no XDP on the director, GRO on d0 (a
-veth receives XDP frames only with NAPI), the ruleset of bench/nft-dnat.nft.
+counters must move or the run fails. NAT replies: VIP:11 by NAT to one real; the
+generator runs in lxbench-rs on r0 with the destination port stepped over the 256
+client ports (`--step dport`), `xdp_sink` on the client's c0 counts what arrives, and
+the denominator is the same `xdp_fwd` on d1 redirecting to d0. nftables: no XDP on the
+director, GRO on d0 (a veth receives XDP frames only with NAPI), the ruleset of
+bench/nft-dnat.nft.
 EOF
   echo
   cat "$SECT/tcp.md"
