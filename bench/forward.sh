@@ -25,12 +25,7 @@ RES=$LAB_RUN/forward.tsv
 : > "$RES"
 measure() {   # measure NAME DPORT: one timed run, its JSON into the results (DPORT "replies": NAT's replies)
   local name=$1 json
-  if [ "$2" = replies ]; then
-    c0_sink attach sink; json=$(udp_reply_generate "$SECS") || json=; c0_sink detach
-  else
-    json=$(udp_generate "$2" "$SECS") || json=
-  fi
-  [ -n "$json" ] || die "forwarding measurement '$name' could not be taken"
+  json=$(generate "$2" "$SECS") || die "forwarding measurement '$name' could not be taken"
   echo "        $name: $json" >&2
   printf '%s\t%s\n' "$name" "$json" >> "$RES"
 }
@@ -74,7 +69,8 @@ sysctl -qw kernel.bpf_stats_enabled=1
 for round in 1 2 3; do
   echo "  RUN   forward: program time, round $round of 3" >&2
   dir_fwd; progtime "trivial XDP_REDIRECT" "$LAB_PINS/progs/xdp_fwd" 9; fwd_detach
-  lvs_attach; progtime "lvs-xdp DR" "$LVS_PINS/prog" 9; progtime "lvs-xdp NAT" "$LVS_PINS/prog" 10; lvs_detach
+  lvs_attach; progtime "lvs-xdp DR" "$LVS_PINS/prog" 9; progtime "lvs-xdp NAT" "$LVS_PINS/prog" 10
+  progtime "lvs-xdp NAT replies" "$LVS_PINS/prog" replies; lvs_detach
 done
 sysctl -qw kernel.bpf_stats_enabled="$STATS0"
 dir_clear

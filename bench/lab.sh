@@ -123,6 +123,20 @@ c0_sink() {
   in_ns "$NS_CLI" bpftool net "$1" xdpdrv ${2:+pinned "$LAB_PINS/progs/xdp_sink"} dev c0 || die "$1 the sink on c0"
 }
 
+# generate DPORT SECS: udp_generate to VIP:DPORT, or with DPORT "replies" the NAT
+# replies of udp_reply_generate, the sink on c0 attached for just that run.
+generate() {
+  if [ "$1" = replies ]; then
+    local out rc=0
+    c0_sink attach sink
+    out=$(udp_reply_generate "$2") || rc=$?
+    c0_sink detach
+    [ "$rc" = 0 ] && echo "$out"
+    return "$rc"
+  fi
+  udp_generate "$1" "$2"
+}
+
 # "run_time_ns run_cnt" of the program pinned at $1, as the kernel counts them while
 # kernel.bpf_stats_enabled is on.
 prog_stats() {
@@ -130,13 +144,13 @@ prog_stats() {
     const p = JSON.parse(s); console.log(p.run_time_ns ?? 0, p.run_cnt ?? 0); })'
 }
 
-# prog_time PIN DPORT SECS: one udp_generate run; prints the pinned program's own ns
+# prog_time PIN DPORT SECS: one generate run; prints the pinned program's own ns
 # per packet over it (one decimal; needs kernel.bpf_stats_enabled=1) and the packets
 # per second at the sink (forward.sh's program-time pass, live-ab.sh).
 prog_time() {
   local t0 c0 t1 c1 pps ns
   read -r t0 c0 < <(prog_stats "$1")
-  pps=$(udp_generate "$2" "$3" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).median))') \
+  pps=$(generate "$2" "$3" | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).median))') \
     || die "generator run for the program time of $1 failed"
   read -r t1 c1 < <(prog_stats "$1")
   [ "$c1" -gt "$c0" ] || die "$1 ran no packets"

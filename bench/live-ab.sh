@@ -6,7 +6,8 @@
 # XDP_REDIRECT for scale.
 #
 #   sudo bash bench/live-ab.sh BEFORE.o AFTER.o [ROUNDS]     (after make build)
-#   LIVE_AB_PORTS="9 10"  UDP services to send to: 9 = DR, 10 = NAT (default both)
+#   LIVE_AB_PORTS="9 10"  UDP services to send to: 9 = DR, 10 = NAT (default both);
+#                         "replies": NAT's replies (VIP:11's real to its 256 clients)
 #
 # Why not packets per second: the generator, the director and the sink share one CPU
 # here, and the machine's speed moves ±20 % within minutes (steal time), so a 10 %
@@ -33,13 +34,15 @@ one() {   # one LABEL PIN DPORT: appends "LABEL ns" to the results, prints a col
   printf '  %s %s ns (%s pps)' "$1" "$ns" "$pps"
 }
 
-lvs_setup; lvs_detach
+lvs_setup
+udp_generate 11 0.2 >/dev/null || die "live-ab: the client flows of VIP:11 could not be sent"  # pairs for "replies"
+lvs_detach
 : > "$LAB_RUN/live-ab.txt"
 for round in $(seq "$ROUNDS"); do
   printf 'round %d:' "$round"
   dir_fwd; one trivial "$LAB_PINS/progs/xdp_fwd" 9; fwd_detach
   for port in $PORTS; do
-    name=$([ "$port" = 9 ] && echo DR || echo NAT)
+    name=$(case $port in 9) echo DR ;; replies) echo NAT-replies ;; *) echo NAT ;; esac)
     LVS_XDP_OBJ=$A lvs_attach; one "before-$name" "$LVS_PINS/prog" "$port"; lvs_detach
     LVS_XDP_OBJ=$B lvs_attach; one "after-$name" "$LVS_PINS/prog" "$port"; lvs_detach
   done
