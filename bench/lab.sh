@@ -32,6 +32,10 @@ lab_down() {
   for pid in "$LAB_RUN/rs-nginx.pid" "$LAB_RUN/nat/rs-nginx.pid"; do   # tcp.sh's two
     [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null
   done
+  # lvs-xdp's detach while the director's namespace still exists: it also removes what
+  # attach saved under /run/lvs-xdp/forwarding (a script that died mid-run left it)
+  [ -d "$LVS_PINS" ] && ip netns list | grep -qw "$NS_DIR" && dir_clear
+  set +e
   for ns in "$NS_CLI" "$NS_DIR" "$NS_RS"; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
     ip netns del "$ns" 2>/dev/null
