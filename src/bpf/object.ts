@@ -14,13 +14,13 @@ import { armConnExpiry } from './conns.js';
 
 export class LayoutMismatchError extends DataplaneError {}
 
-/** Key/value sizes each pinned map must have for this build (from the generated layout). */
 /** The per-CPU caches and their slots per CPU (sized at load: the CPU count is the machine's). */
 const CPU_CACHES: ReadonlyArray<[string, number]> = [
   ['lb_flow_cache', lb_limits.LB_FLOW_SLOTS],
   ['lb_reply_cache', lb_limits.LB_REPLY_SLOTS],
 ];
 
+/** Key/value sizes each pinned map must have for this build (from the generated layout). */
 const EXPECTED: Partial<Record<PinnedMap, [number, number]>> = {
   lb_services: [lb_svc_key.size, lb_svc.size],
   lb_reals: [4, lb_real.size],

@@ -342,7 +342,6 @@ export interface FlowTuple {
   dport: number;
 }
 
-/** The conntrack entry of a client-side 5-tuple, decoded; undefined when none. */
 /** The lb_conns key of a client-side flow. */
 export function connKey(f: FlowTuple): Buffer {
   return encode(lb_conn_key, {
@@ -355,6 +354,7 @@ export function connKey(f: FlowTuple): Buffer {
   });
 }
 
+/** The conntrack entry of a client-side 5-tuple, decoded; undefined when none. */
 export function connEntry(dp: Dataplane, f: FlowTuple) {
   const v = dp.maps.lb_conns.lookup(connKey(f));
   return v && decode(lb_conn, v);
