@@ -113,18 +113,23 @@ udp_generate() {
 
 # udp_reply_generate SECS: the same generator from lxbench-rs into the director's d1:
 # the replies of NAT service VIP:11's one real (RIPS[0]:11) to the 256 client flows
-# `udp_generate 11` opened (192.0.2.1:10000-10255); counted by the sink on c0 (c0_sink).
+# `udp_generate 11` opened (192.0.2.1:10000-10255); counted by the sink on c0 (c0_xdp xdp_sink).
 udp_reply_generate() {
   taskset -c 1 nsenter --net=/run/netns/$NS_RS -- timeout 60 node dist/bench/pktgen.js \
     --pins "$LAB_PINS" --dev r0 --dmac $MAC_D1 --smac $MAC_R0 --saddr "${RIPS[0]}" --daddr 192.0.2.1 \
     --sport-base 11 --dport 10000 --step dport --flows 256 --seconds "$1" --runs 1 --warmup 0.3
 }
 
-# c0_sink attach|detach: the sink on the client's c0 during the reply direction's runs
-# (and the NAPI that lets c0 receive XDP frames); it counts into the same map as r0's.
-# Off otherwise: the client direction's figures are taken as they always were.
-c0_sink() {
-  in_ns "$NS_CLI" bpftool net "$1" xdpdrv ${2:+pinned "$LAB_PINS/progs/xdp_sink"} dev c0 || die "$1 the sink on c0"
+# c0_xdp PROG | c0_xdp: attach gen.bpf.o's PROG to the client's c0, or detach it. The
+# NAPI it gives c0 lets it receive XDP frames (replies through the director): xdp_sink
+# counts them for the reply direction's runs (into the same map as r0's), xdp_pass for
+# tcp.sh's NAT path. Off otherwise: the other figures are taken as they always were.
+c0_xdp() {
+  if [ -n "${1:-}" ]; then
+    in_ns "$NS_CLI" bpftool net attach xdpdrv pinned "$LAB_PINS/progs/$1" dev c0 || die "attach $1 to c0"
+  else
+    in_ns "$NS_CLI" bpftool net detach xdpdrv dev c0 || die "detach the program on c0"
+  fi
 }
 
 # generate DPORT SECS: udp_generate to VIP:DPORT, or with DPORT "replies" the NAT
@@ -132,9 +137,9 @@ c0_sink() {
 generate() {
   if [ "$1" = replies ]; then
     local out rc=0
-    c0_sink attach sink
+    c0_xdp xdp_sink
     out=$(udp_reply_generate "$2") || rc=$?
-    c0_sink detach
+    c0_xdp
     [ "$rc" = 0 ] && echo "$out"
     return "$rc"
   fi

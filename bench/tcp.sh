@@ -64,15 +64,14 @@ PATHS=("direct|http://198.51.100.2/" "lvs-xdp DR|http://$VIP/" "$TRIVIAL|http://
 # receives only with NAPI on its peer (an XDP program or GRO), as any real NIC has: a
 # pass-all program on c0 during its runs only. The kernel paths' replies (nftables,
 # HAProxy) reach c0 as before, without paying for it.
-c0_napi() { in_ns "$NS_CLI" bpftool net "$1" xdpdrv ${2:+pinned "$2"} dev c0 || die "xdp $1 on c0"; }
 path_on() {
   [ "$1" = "$TRIVIAL" ] && { lvs_detach; dir_fwd_tcp; }
-  [ "$1" = "$NAT_PATH" ] && c0_napi attach "$LAB_PINS/progs/xdp_pass"
+  [ "$1" = "$NAT_PATH" ] && c0_xdp xdp_pass
   return 0
 }
 path_off() {
   [ "$1" = "$TRIVIAL" ] && { fwd_detach; lvs_attach; }
-  [ "$1" = "$NAT_PATH" ] && c0_napi detach
+  [ "$1" = "$NAT_PATH" ] && c0_xdp
   return 0
 }
 lvs_setup; dir_nft; dir_haproxy
