@@ -87,11 +87,13 @@ int lb_xdp(struct xdp_md *ctx)
 		return pass(LB_STAT_PASS_MALFORMED_L3);
 
 	/*
-	 * This CPU forwarded the flow within this jiffy: no lb_conns lookup (flowcache.h).
-	 * Before the NAT reply hook, whose reverse-entry lookup would cost a hash miss per
-	 * packet whenever a NAT real exists: the slot was filled by a packet of this key
-	 * that the hook did not take, in this jiffy (the cache's staleness bound).
+	 * This CPU forwarded the flow within the cache's window: no lb_conns lookup
+	 * (flowcache.h). Before the NAT reply hook, whose reverse-entry lookup would cost a
+	 * hash miss per packet whenever a NAT real exists: the slot was filled by a packet
+	 * of this key that the hook did not take, within the window (the cache's staleness
+	 * bound). The key's hash, once, serves the reply cache and the fills too.
 	 */
+	flow_hash_set(&p);
 	fs = flow_cached(&p);
 	if (fs) {
 		r = flow_real(fs);

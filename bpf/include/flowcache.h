@@ -5,8 +5,8 @@
  *
  * Why: on a conntrack hit, the lb_conns lookup (an LRU hash with a 40-byte key:
  * jhash, bucket walk, memcmp) costs more than all the rest of the program together
- * (perf, bench/profile-hit.sh). A slot found by a hash computed here (flow_slot_of)
- * and checked by comparing the whole key costs a few loads.
+ * (perf, bench/profile-hit.sh). A slot found by a hash computed here (flow_hash,
+ * cache_slot) and checked by comparing the whole key costs a few loads.
  *
  * Layout, for forwarding under load, where the caches are shared with the rest of
  * the packet's path (bench/optimisations.md, round 4):
@@ -105,6 +105,7 @@ _Static_assert(sizeof(struct lb_conn_key) == 40, "flow_key_eq compares five 8-by
 _Static_assert(sizeof(struct flow_slot) == 64, "a slot is one cache line");
 _Static_assert(LB_MAX_SERVICES <= 65536, "flow_slot.svc_id is 16 bits");
 _Static_assert((LB_FLOW_SLOTS & (LB_FLOW_SLOTS - 1)) == 0, "LB_FLOW_SLOTS is a power of two");
+_Static_assert(LB_FLOW_SLOTS <= 65536 && LB_REPLY_SLOTS <= 65536, "pkt.flow_hash keeps 16 bits of the hash");
 
 /* A packet that cannot change its connection's state (see above). */
 static __always_inline int flow_neutral(const struct pkt *p)
@@ -199,12 +200,18 @@ static __always_inline void *cache_claim(void *map, __u32 i, const struct lb_con
 	return s;
 }
 
+/* p->flow_hash: computed once per packet, for both caches' probes and fills. */
+static __always_inline void flow_hash_set(struct pkt *p)
+{
+	p->flow_hash = flow_neutral(p) ? (__u16)flow_hash(&p->key) : 0;
+}
+
 /* The slot answering this packet now, or NULL: take the full path. */
 static __always_inline struct flow_slot *flow_cached(const struct pkt *p)
 {
 	if (!flow_neutral(p))
 		return 0;
-	return cache_find(&lb_flow_cache, cache_slot(flow_hash(&p->key), LB_FLOW_SLOTS), &p->key, bpf_jiffies64());
+	return cache_find(&lb_flow_cache, cache_slot(p->flow_hash, LB_FLOW_SLOTS), &p->key, bpf_jiffies64());
 }
 
 /* The slot's real if it is still the one scheduled (conn_hit's checks), else NULL. */
@@ -231,7 +238,7 @@ static __always_inline void flow_fill(const struct pkt *p, const struct lb_conn 
 	if (r->fwd != LB_FWD_DR && r->fwd != LB_FWD_TUN &&
 	    !(r->fwd == LB_FWD_NAT && (c->flags & LB_CONN_F_PAIRED)))
 		return;
-	s = cache_claim(&lb_flow_cache, cache_slot(flow_hash(&p->key), LB_FLOW_SLOTS), &p->key, bpf_jiffies64());
+	s = cache_claim(&lb_flow_cache, cache_slot(p->flow_hash, LB_FLOW_SLOTS), &p->key, bpf_jiffies64());
 	if (!s)
 		return;
 	s->real_id = c->real_id;

@@ -38,6 +38,11 @@ struct pkt {
 	 * conntrack hit (NULL otherwise), paired when that entry (or the flow cache's
 	 * copy of it, flowcache.h) is known to have its reverse entry. */
 	__u8 paired;
+	/* The key's flowcache.h hash (low 16 bits: enough for either cache's slot index),
+	 * set once by the entry point for every probe and fill of the per-CPU caches. In
+	 * the padding before conn: the stack the entry point and its subprograms share is
+	 * used up to the byte. */
+	__u16 flow_hash;
 	struct lb_conn *conn;
 };
 

@@ -73,7 +73,7 @@ static __always_inline struct reply_slot *reply_cached(const struct pkt *p)
 {
 	if (!flow_neutral(p))
 		return 0;
-	return cache_find(&lb_reply_cache, cache_slot(flow_hash(&p->key), LB_REPLY_SLOTS), &p->key, bpf_jiffies64());
+	return cache_find(&lb_reply_cache, cache_slot(p->flow_hash, LB_REPLY_SLOTS), &p->key, bpf_jiffies64());
 }
 
 /* What nat_reply() did with this reply: remembered for the flow's next ones.
@@ -85,7 +85,7 @@ static __always_inline void reply_fill(const struct pkt *p, __u32 svc_id, __u32 
 
 	if (!flow_neutral(p) || !nh->mtu)
 		return;
-	s = cache_claim(&lb_reply_cache, cache_slot(flow_hash(&p->key), LB_REPLY_SLOTS), &p->key, bpf_jiffies64());
+	s = cache_claim(&lb_reply_cache, cache_slot(p->flow_hash, LB_REPLY_SLOTS), &p->key, bpf_jiffies64());
 	if (!s)
 		return;
 	s->svc_id = svc_id;
