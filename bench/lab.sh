@@ -35,7 +35,7 @@ lab_down() {
   # lvs-xdp's detach while the director's namespace still exists: it also removes what
   # attach saved under /run/lvs-xdp/forwarding (a script that died mid-run left it)
   [ -d "$LVS_PINS" ] && ip netns list | grep -qw "$NS_DIR" && dir_clear
-  set +e
+  set +e   # again: dir_clear ends with set -e
   for ns in "$NS_CLI" "$NS_DIR" "$NS_RS"; do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
     ip netns del "$ns" 2>/dev/null
