@@ -25,6 +25,7 @@
 #include "include/sched.h"
 #include "include/fwd.h"
 #include "include/flowcache.h"
+#include "include/icmp_unreach.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -144,6 +145,8 @@ int lb_xdp(struct xdp_md *ctx)
 	if (rid < 0) {
 		if (rid == -LB_STAT_PASS_TCP_NO_CONN)
 			return pass(LB_STAT_PASS_TCP_NO_CONN);
+		if (rid == -LB_STAT_DROP_NO_REAL) /* as ip_vs_leave(): port unreachable */
+			return refuse_no_real(ctx, &p.key);
 		return drop((__u32)-rid);
 	}
 	if (!r)

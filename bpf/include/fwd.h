@@ -41,7 +41,7 @@ static __always_inline int fwd_finish(struct xdp_md *ctx, int v)
 	sc = scratch();
 	if (!sc)
 		return drop(LB_STAT_DROP_TOO_BIG);
-	return icmp_too_big(ctx, sc->mtu);
+	return icmp_answer(ctx, ICMP_ANS_TOO_BIG, sc->mtu);
 }
 
 static __always_inline int forward(struct xdp_md *ctx, struct pkt *p, __u32 real_id,

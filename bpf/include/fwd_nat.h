@@ -75,7 +75,7 @@ static __always_inline struct fwd_scratch *scratch(void)
 
 /* Not XDP verdicts: what a forwarding subprogram asks the entry point to do next
  * (keeping the call chain, and so the stack, short). */
-#define LB_V_TOO_BIG 64  /* answer with icmp_too_big(scratch()->mtu) */
+#define LB_V_TOO_BIG 64  /* answer with icmp_answer(ICMP_ANS_TOO_BIG, scratch()->mtu) */
 #define LB_V_VIA_REAL 65 /* send the packet as it is to scratch()->real_id's method */
 
 /* Server-to-client direction of IPVS's stats: OutPkts, OutBytes. */

@@ -2,7 +2,7 @@
 /*
  * icmp.h — ICMP the director writes or rewrites itself.
  *
- * 1. Too big (icmp_too_big). A packet that does not fit the egress MTU after
+ * 1. Too big (icmp_answer, ICMP_ANS_TOO_BIG). A packet that does not fit the egress MTU after
  *    encapsulation (TUN) or rewriting (NAT/FULLNAT) is answered as IPVS does
  *    (ensure_mtu_is_adequate): IPv4 with DF gets "fragmentation needed" with the
  *    usable MTU, IPv6 gets "packet too big"; both from the address the packet was
@@ -12,6 +12,9 @@
  *    1232 under IPv6 (1280-byte datagram). IPv4 header: TOS 0xc0|TOS bits of the
  *    packet (icmp_send), TTL / hop limit 64, DF with ID 0 (an atomic datagram,
  *    RFC 6864). IPv4 without DF cannot be fragmented in XDP: dropped, counted.
+ *    The same writer (icmp_answer) answers a new connection no real server can
+ *    take with a port unreachable (icmp_unreach.h), quoting the whole packet when
+ *    it is shorter than the quote, as icmp_send() does.
  *
  * 2. Errors about tracked connections (icmp_parse_error + icmp_rewrite_*): the
  *    packet quoted in an ICMP/ICMPv6 error (destination unreachable, source quench,
@@ -42,19 +45,13 @@
 #define ICMP_SOURCE_QUENCH_T 4
 #define ICMP_TIME_EXCEEDED_T 11
 #define ICMP_FRAG_NEEDED_C 4
+#define ICMP_PORT_UNREACH_C 3
+#define ICMPV6_DEST_UNREACH_T 1
+#define ICMPV6_PORT_UNREACH_C 4
 #define ICMPV6_PKT_TOOBIG_T 2
 #define IPPROTO_ICMP_ 1
 #define IPPROTO_ICMPV6_ 58
 #define IP_DF_ 0x4000
-
-/* Sum (not folded) of n bytes at p, n a multiple of 4, via bpf_csum_diff in chunks
- * of at most 512 bytes (the helper's limit). Constant n only. */
-#define CSUM_CHUNK(p, off, n, end, sum)                                                \
-	do {                                                                           \
-		if ((void *)(p) + (off) + (n) > (end))                                 \
-			return drop(LB_STAT_DROP_XDP_ADJUST);                          \
-		sum = bpf_csum_diff(0, 0, (__be32 *)((void *)(p) + (off)), (n), sum);  \
-	} while (0)
 
 static __always_inline __u32 fold_add(__u32 a, __u32 b)
 {
@@ -64,25 +61,73 @@ static __always_inline __u32 fold_add(__u32 a, __u32 b)
 }
 
 /*
- * Turns the packet into an ICMP too-big answer to its sender and sends it back
- * (XDP_TX); mtu is what the sender may use. The packet is parsed again here (the
- * caller's pointers may be stale), Ethernet with at most one VLAN tag. Returns the
- * XDP verdict (counted).
+ * sum plus the n bytes at p (n <= 8 + ICMP_QUOTE6), not folded, 32 bits at a time;
+ * the last 1-3 bytes padded with zeros (RFC 1071). A loop, not bpf_csum_diff: the
+ * quote's length varies (a port unreachable quotes the whole packet when it is
+ * shorter than the quote), and the helper takes only multiples of 4 from memory the
+ * verifier has seen bounded by a constant. Returns -1 if the frame is shorter.
  */
-static __noinline int icmp_too_big(struct xdp_md *ctx, __u32 mtu)
+static __always_inline __s64 icmp_csum_bytes(__u8 *p, __u32 n, void *end, __u32 sum)
+{
+	__u64 s = sum;
+	__u8 tail[4] = {};
+	__u32 i, j, at;
+
+#pragma clang loop unroll(disable)
+	for (i = 0; i < (8 + ICMP_QUOTE6) / 4; i++) {
+		if (i * 4 + 4 > n)
+			break;
+		if ((void *)(p + i * 4 + 4) > end)
+			return -1;
+		s += *(__u32 *)(p + i * 4);
+	}
+	at = i * 4;
+#pragma clang loop unroll(disable)
+	for (j = 0; j < 3; j++) {
+		if (at + j >= n)
+			break;
+		if ((void *)(p + at + j + 1) > end)
+			return -1;
+		tail[j] = p[at + j];
+	}
+	s += *(__u32 *)tail;
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	return (__u32)s;
+}
+
+/* What icmp_answer() writes back to the sender. */
+#define ICMP_ANS_TOO_BIG 0      /* fragmentation needed / packet too big, with the MTU */
+#define ICMP_ANS_PORT_UNREACH 1 /* port unreachable (icmp_unreach.h) */
+
+/*
+ * Turns the packet into an ICMP error about it, to its sender, and sends it back
+ * (XDP_TX): a too-big answer (mtu: what the sender may use) or a port unreachable.
+ * The packet is parsed again here (the caller's pointers may be stale), Ethernet
+ * with at most one VLAN tag. The quote is the first ICMP_QUOTE4/6 bytes of the
+ * packet, or all of it when it is shorter (port unreachable; a too-big packet is
+ * always longer). Returns the XDP verdict (counted: a too-big answer's failures as
+ * DROP_TOO_BIG / DROP_XDP_ADJUST, a port unreachable's as DROP_NO_REAL, which is why
+ * the packet was not forwarded).
+ */
+static __noinline int icmp_answer(struct xdp_md *ctx, __u32 kind, __u32 mtu)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	__u32 eth_len = 14, quote, hdr, frame, cur, l3_len;
+	__u32 cannot = kind == ICMP_ANS_TOO_BIG ? LB_STAT_DROP_TOO_BIG : LB_STAT_DROP_NO_REAL;
+	__u32 adjust = kind == ICMP_ANS_TOO_BIG ? LB_STAT_DROP_XDP_ADJUST : LB_STAT_DROP_NO_REAL;
 	__u8 macs[12], vlan[4], family;
 	__be32 src[4] = {}, dst[4] = {};
-	__u8 tos = 0;
+	__u8 tos = 0, *ic;
+	__u32 sum = 0;
+	__s64 full;
 	__u16 proto;
 	void *l3;
 
 	if ((void *)(eth + 1) + 4 > end)
-		return drop(LB_STAT_DROP_TOO_BIG);
+		return drop(cannot);
 	proto = bpf_ntohs(eth->h_proto);
 	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
 		proto = bpf_ntohs(((struct vlan_hdr *)(eth + 1))->encap_proto);
@@ -96,7 +141,7 @@ static __noinline int icmp_too_big(struct xdp_md *ctx, __u32 mtu)
 		struct iphdr *iph = l3;
 
 		if ((void *)(iph + 1) > end)
-			return drop(LB_STAT_DROP_TOO_BIG);
+			return drop(cannot);
 		family = LB_AF_INET;
 		tos = iph->tos;
 		src[0] = iph->daddr;
@@ -108,7 +153,7 @@ static __noinline int icmp_too_big(struct xdp_md *ctx, __u32 mtu)
 		struct ipv6hdr *ip6 = l3;
 
 		if ((void *)(ip6 + 1) > end)
-			return drop(LB_STAT_DROP_TOO_BIG);
+			return drop(cannot);
 		family = LB_AF_INET6;
 		__builtin_memcpy(src, &ip6->daddr, 16);
 		__builtin_memcpy(dst, &ip6->saddr, 16);
@@ -116,26 +161,32 @@ static __noinline int icmp_too_big(struct xdp_md *ctx, __u32 mtu)
 		quote = ICMP_QUOTE6;
 		hdr = sizeof(struct ipv6hdr) + 8;
 	} else {
-		return drop(LB_STAT_DROP_TOO_BIG);
+		return drop(cannot);
 	}
-	/* A too-big packet is longer than any MTU this quote could not fit in
-	 * (IPv4 MTU >= 576 + overhead, IPv6 >= 1280): else it cannot be answered. */
-	if (l3_len < quote)
-		return drop(LB_STAT_DROP_TOO_BIG);
+	if (l3_len < quote) {
+		/* A too-big packet is longer than any MTU this quote could not fit in
+		 * (IPv4 MTU >= 576 + overhead, IPv6 >= 1280): else it cannot be answered. */
+		if (kind == ICMP_ANS_TOO_BIG)
+			return drop(cannot);
+		quote = l3_len;
+	}
+	quote = VBOUND(quote, 0x7ff);
+	if (data + eth_len + quote > end) /* the IP length was checked before: not expected */
+		return drop(cannot);
 
 	frame = eth_len + quote;
 	cur = (__u32)(end - data);
 	if (bpf_xdp_adjust_tail(ctx, (int)frame - (int)cur))
-		return drop(LB_STAT_DROP_XDP_ADJUST);
+		return drop(adjust);
 	if (bpf_xdp_adjust_head(ctx, -(int)hdr))
-		return drop(LB_STAT_DROP_XDP_ADJUST);
+		return drop(adjust);
 
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
 	eth = data;
 	eth_len = VBOUND(eth_len, 0x1f);
 	if ((void *)(eth + 1) + 4 > end)
-		return drop(LB_STAT_DROP_XDP_ADJUST);
+		return drop(adjust);
 	__builtin_memcpy(eth->h_dest, macs, 12);
 	if (eth_len == 18) {
 		__builtin_memcpy((void *)(eth + 1) - 2, vlan, 4);
@@ -147,15 +198,13 @@ static __noinline int icmp_too_big(struct xdp_md *ctx, __u32 mtu)
 
 	if (family == LB_AF_INET) {
 		struct iphdr *ip = data + eth_len;
-		__u8 *ic;
-		__u32 sum = 0;
 
 		if ((void *)ip + 28 > end)
-			return drop(LB_STAT_DROP_XDP_ADJUST);
+			return drop(adjust);
 		ip->version = 4;
 		ip->ihl = 5;
 		ip->tos = 0xc0 | (tos & 0x1e);
-		ip->tot_len = bpf_htons(20 + 8 + ICMP_QUOTE4);
+		ip->tot_len = bpf_htons(20 + 8 + quote);
 		ip->id = 0;
 		ip->frag_off = bpf_htons(IP_DF_);
 		ip->ttl = 64;
@@ -166,41 +215,38 @@ static __noinline int icmp_too_big(struct xdp_md *ctx, __u32 mtu)
 		ip->check = ipv4_hdr_csum20((__u16 *)ip);
 		ic = (__u8 *)(ip + 1);
 		ic[0] = ICMP_DEST_UNREACH_T;
-		ic[1] = ICMP_FRAG_NEEDED_C;
+		ic[1] = kind == ICMP_ANS_TOO_BIG ? ICMP_FRAG_NEEDED_C : ICMP_PORT_UNREACH_C;
 		*(__u16 *)(ic + 2) = 0;
 		*(__u16 *)(ic + 4) = 0;
-		*(__u16 *)(ic + 6) = bpf_htons((__u16)mtu);
-		CSUM_CHUNK(ic, 0, 512, end, sum);
-		CSUM_CHUNK(ic, 512, 8 + ICMP_QUOTE4 - 512, end, sum);
-		*(__u16 *)(ic + 2) = csum_fold32(sum);
+		*(__u16 *)(ic + 6) = kind == ICMP_ANS_TOO_BIG ? bpf_htons((__u16)mtu) : 0;
 	} else {
 		struct ipv6hdr *ip6 = data + eth_len;
-		__u8 *ic;
-		__u32 sum = 0;
 
 		if ((void *)ip6 + 48 > end)
-			return drop(LB_STAT_DROP_XDP_ADJUST);
+			return drop(adjust);
 		*(__be32 *)ip6 = bpf_htonl(6 << 28);
-		ip6->payload_len = bpf_htons(8 + ICMP_QUOTE6);
+		ip6->payload_len = bpf_htons(8 + quote);
 		ip6->nexthdr = IPPROTO_ICMPV6_;
 		ip6->hop_limit = 64;
 		__builtin_memcpy(&ip6->saddr, src, 16);
 		__builtin_memcpy(&ip6->daddr, dst, 16);
 		ic = (__u8 *)(ip6 + 1);
-		ic[0] = ICMPV6_PKT_TOOBIG_T;
-		ic[1] = 0;
+		ic[0] = kind == ICMP_ANS_TOO_BIG ? ICMPV6_PKT_TOOBIG_T : ICMPV6_DEST_UNREACH_T;
+		ic[1] = kind == ICMP_ANS_TOO_BIG ? 0 : ICMPV6_PORT_UNREACH_C;
 		*(__u16 *)(ic + 2) = 0;
-		*(__be32 *)(ic + 4) = bpf_htonl(mtu);
+		*(__be32 *)(ic + 4) = kind == ICMP_ANS_TOO_BIG ? bpf_htonl(mtu) : 0;
 		/* pseudo-header: addresses, upper-layer length, next header */
 		sum = bpf_csum_diff(0, 0, (__be32 *)&ip6->saddr, 32, 0);
-		sum = fold_add(sum, bpf_htonl(8 + ICMP_QUOTE6));
+		sum = fold_add(sum, bpf_htonl(8 + quote));
 		sum = fold_add(sum, bpf_htonl(IPPROTO_ICMPV6_));
-		CSUM_CHUNK(ic, 0, 512, end, sum);
-		CSUM_CHUNK(ic, 512, 512, end, sum);
-		CSUM_CHUNK(ic, 1024, 8 + ICMP_QUOTE6 - 1024, end, sum);
-		*(__u16 *)(ic + 2) = csum_fold32(sum);
 	}
-	lb_count(LB_STAT_ICMP_TOO_BIG);
+	full = icmp_csum_bytes(ic, 8 + quote, end, sum);
+	if (full < 0)
+		return drop(adjust);
+	if ((void *)(ic + 4) > end)
+		return drop(adjust);
+	*(__u16 *)(ic + 2) = csum_fold32((__u32)full);
+	lb_count(kind == ICMP_ANS_TOO_BIG ? LB_STAT_ICMP_TOO_BIG : LB_STAT_ICMP_UNREACH);
 	lb_count(LB_STAT_TX);
 	return XDP_TX;
 }

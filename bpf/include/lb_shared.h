@@ -135,6 +135,7 @@ enum lb_stat {
 	LB_STAT_LPORT_CONFLICT,        /* FULLNAT: a candidate LIP:lport was in use, tried another (event; issue #3) */
 	LB_STAT_DROP_XDP_ADJUST,       /* bpf_xdp_adjust_head/tail refused (no headroom) (issue #3) */
 	LB_STAT_IPV4_OPTIONS,          /* balanced IPv4 packet carried IP options, kept as they are (event; issue #3) */
+	LB_STAT_ICMP_UNREACH,          /* port unreachable sent back: no real server available, as IPVS's ip_vs_leave() */
 	LB_STAT__MAX,
 };
 

@@ -23,9 +23,9 @@
  * destination (the clearing of unbind, done lazily: counts only grow through a
  * choice, which looks first, so every scheduling decision sees IPVS's flag).
  *
- * No destination available: the caller drops the packet and counts
- * LB_STAT_DROP_NO_REAL (IPVS's ip_vs_leave() drops it too, after sending an ICMP
- * port unreachable, which we do not send).
+ * No destination available: the caller answers with an ICMP port unreachable and
+ * drops the packet, as IPVS's ip_vs_leave() does (icmp_unreach.h; past the ICMP rate
+ * limits it only drops it and counts LB_STAT_DROP_NO_REAL).
  */
 #ifndef LB_SCHED_H
 #define LB_SCHED_H

@@ -90,7 +90,7 @@ const CASES: Case[] = [
   { description: 'TCP ACK without SYN and without a connection', input: v4(VIP4, ack(), {}, DATA), verdict: XDP_PASS, delta: pass('LB_STAT_PASS_TCP_NO_CONN') },
   { description: 'TCP FIN without a connection (IPv6)', input: v6(VIP6, { proto: 'tcp', sport: nextPort(), dport: 80, flags: TCP.FIN | TCP.ACK }), verdict: XDP_PASS, delta: pass('LB_STAT_PASS_TCP_NO_CONN') },
   { description: 'TCP SYN+RST without a connection', input: v4(VIP4, { proto: 'tcp', sport: nextPort(), dport: 80, flags: TCP.SYN | TCP.RST }), verdict: XDP_PASS, delta: pass('LB_STAT_PASS_TCP_NO_CONN') },
-  { description: 'TCP SYN to a service without reals', input: v4(NOREAL4, syn()), verdict: XDP_DROP, delta: pass('LB_STAT_DROP_NO_REAL') },
+  { description: 'TCP SYN to a service without reals: port unreachable (icmp-unreach.test.ts)', input: v4(NOREAL4, syn()), verdict: XDP_TX, delta: { LB_STAT_TX: 1, LB_STAT_ICMP_UNREACH: 1 } },
   { description: 'TCP SYN to a real without a neighbour entry (IPv4)', input: v4(NONEIGH4, syn()), verdict: XDP_DROP, delta: { LB_STAT_DROP_NO_NEIGH: 1, LB_STAT_CONN_NEW: 1 } },
   { description: 'TCP SYN to a real without a neighbour entry (IPv6)', input: v6(NONEIGH6, syn()), verdict: XDP_DROP, delta: { LB_STAT_DROP_NO_NEIGH: 1, LB_STAT_CONN_NEW: 1 } },
   // The same rules let these through: checks against being too strict.
@@ -127,7 +127,10 @@ maybe('pass and drop rules (BPF_PROG_TEST_RUN)', () => {
     expect(VERDICT_NAME[r.verdict]).toBe(VERDICT_NAME[c.verdict]);
     expect(r.delta).toEqual(c.delta);
     if (c.verdict === XDP_PASS) expect(r.out.toString('hex')).toBe(c.input.toString('hex'));
-    if (c.verdict === XDP_TX) {
+    if (c.delta.LB_STAT_ICMP_UNREACH) {
+      // back to the sender (the answer's bytes: icmp-unreach.test.ts)
+      expect(macText(r.out)).toBe(macText(c.input.subarray(6)));
+    } else if (c.verdict === XDP_TX) {
       const dst = macText(r.out);
       expect(Object.values(REAL_MAC)).toContain(dst);
       expect(r.out.toString('hex')).toBe(withMacs(c.input, dst, net.mac).toString('hex'));
@@ -268,6 +271,13 @@ function judge(t: TestDirector, net: FibNetns, o: Oracle, frame: Buffer, what: s
   if (isNew) {
     if (p.proto === 6 && (!(p.tcpFlags! & TCP.SYN) || p.tcpFlags! & TCP.RST)) return expectPass('LB_STAT_PASS_TCP_NO_CONN');
     if (svc.reals.length === 0) {
+      // answered with a port unreachable, or dropped once the client's or the CPU's
+      // ICMP rate is spent (icmp-unreach.test.ts checks the answers byte for byte)
+      if (got.verdict === 'XDP_TX') {
+        expect(got).toEqual({ what, verdict: 'XDP_TX', delta: { LB_STAT_TX: 1, LB_STAT_ICMP_UNREACH: 1 } });
+        expect({ what, back: r.out.subarray(0, 6).equals(frame.subarray(6, 12)) }).toEqual({ what, back: true });
+        return 'LB_STAT_ICMP_UNREACH';
+      }
       expect(got).toEqual({ what, verdict: 'XDP_DROP', delta: { LB_STAT_DROP_NO_REAL: 1 } });
       return 'LB_STAT_DROP_NO_REAL';
     }

@@ -458,7 +458,8 @@ export const lb_stat = {
   LB_STAT_LPORT_CONFLICT: 30,
   LB_STAT_DROP_XDP_ADJUST: 31,
   LB_STAT_IPV4_OPTIONS: 32,
-  LB_STAT__MAX: 33,
+  LB_STAT_ICMP_UNREACH: 33,
+  LB_STAT__MAX: 34,
 } as const;
 
 export const lb_svc_flags = {
