@@ -74,8 +74,10 @@ export function renderMetrics(m: MetricsInput): string {
     m.verdicts.filter((v) => !v.name.startsWith('conn_')).map((v) => [labels(verdictLabels(v.name)), v.count]));
   family(out, 'lvs_xdp_connections_scheduled_total', 'counter', 'Connections scheduled, and entries rescheduled because their real server was removed.',
     m.verdicts.filter((v) => v.name.startsWith('conn_')).map((v) => [labels({ event: v.name.slice(5) }), v.count]));
-  family(out, 'lvs_xdp_scheduler_misses_total', 'counter', 'New connections dropped because no real server was available.',
-    [['', m.verdicts.find((v) => v.name === 'drop_no_real')?.count ?? 0n]]);
+  // refused with a port unreachable (icmp_unreach, as IPVS) or, past the ICMP rate limits, dropped
+  const count = (name: string) => m.verdicts.find((v) => v.name === name)?.count ?? 0n;
+  family(out, 'lvs_xdp_scheduler_misses_total', 'counter', 'New connections refused because no real server was available.',
+    [['', count('drop_no_real') + count('icmp_unreach')]]);
   family(out, 'lvs_xdp_cpu_packets_total', 'counter', 'Packets seen by the XDP program on each CPU.',
     m.perCpuPackets.map((c, i) => [labels({ cpu: String(i) }), c]));
   if (m.conntrack) {

@@ -31,7 +31,7 @@ function parse(text: string): Map<string, string> {
 describe('Prometheus metrics', () => {
   const text = renderMetrics({
     services: [svc],
-    verdicts: [{ name: 'pass_not_vip', count: 4n }, { name: 'tx', count: 30n }, { name: 'drop_no_real', count: 1n }, { name: 'conn_new', count: 3n }],
+    verdicts: [{ name: 'pass_not_vip', count: 4n }, { name: 'tx', count: 30n }, { name: 'drop_no_real', count: 1n }, { name: 'icmp_unreach', count: 2n }, { name: 'conn_new', count: 3n }],
     perCpuPackets: [20n, 15n],
   });
   const m = parse(text);
@@ -56,7 +56,7 @@ describe('Prometheus metrics', () => {
     expect(m.get('lvs_xdp_packets_total{reason="not_vip",verdict="pass"}')).toBe('4');
     expect(m.get('lvs_xdp_packets_total{reason="tx",verdict="forward"}')).toBe('30');
     expect(m.get('lvs_xdp_connections_scheduled_total{event="new"}')).toBe('3');
-    expect(m.get('lvs_xdp_scheduler_misses_total')).toBe('1');
+    expect(m.get('lvs_xdp_scheduler_misses_total')).toBe('3'); // dropped + refused with ICMP
     expect(m.get('lvs_xdp_cpu_packets_total{cpu="1"}')).toBe('15');
   });
 
