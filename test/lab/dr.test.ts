@@ -81,6 +81,17 @@ maybe('DR through the XDP director (root, namespaces)', () => {
     expect(rxPackets(lab, lab.info.client.netns) - cliRx).toBeGreaterThanOrEqual(30);
   }, 60_000);
 
+  test('a service without real servers refuses at once (ICMP port unreachable, as IPVS)', () => {
+    lab.cli('-A', '-t', '192.0.2.10:81', '-s', 'wlc');
+    const icmp = () => Number(/^\s*icmp_unreach\s+(\d+)$/m.exec(lab.cli('status'))?.[1] ?? 0);
+    const before = icmp();
+    // curl's exit code 7: could not connect; in well under a second, not after SYN retries
+    const [code, secs] = lab.curl('http://192.0.2.10:81/', '-o', '/dev/null', '-w', '%{exitcode} %{time_total}').split(' ');
+    expect({ code, fast: Number(secs) < 1 }).toEqual({ code: '7', fast: true });
+    expect(icmp() - before).toBe(1);
+    lab.cli('-D', '-t', '192.0.2.10:81');
+  }, 30_000);
+
   test('wrr 3:2:1 splits 60 new connections exactly 30/20/10', () => {
     lab.cli('-E', '-t', '192.0.2.10:80', '-s', 'wrr');
     lab.cli('-e', '-t', '192.0.2.10:80', '-r', '192.0.2.11', '-g', '-w', '3');
