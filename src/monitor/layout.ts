@@ -127,17 +127,24 @@ export function headerLines(h: HeaderInfo, intervalMs: number, width: number): s
   const get = (n: string) => h.packets.find((p) => p.name === n);
   const sum = (pred: (n: string) => boolean) => h.packets.filter((p) => pred(p.name)).reduce(
     (a, p) => ({ count: a.count + p.count, rate: a.rate + p.rate }), { count: 0n, rate: 0 });
+  // ICMP errors the program wrote itself (a port unreachable when no real can take a
+  // connection, fragmentation needed) leave as XDP_TX too: not forwarded, so shown apart.
+  const icmp = sum((n) => n.startsWith('icmp_'));
+  const tx = (get('tx')?.count ?? 0n) - icmp.count;
   const fwd = sum((n) => n === 'tx' || n === 'redirect');
+  fwd.count -= icmp.count;
+  fwd.rate = Math.max(0, fwd.rate - icmp.rate);
   const pass = sum((n) => n.startsWith('pass_'));
   const drop = sum((n) => n.startsWith('drop_'));
   const pr = (x: { count: bigint; rate: number }) => `${compact(x.count, 6)} ${compact(x.rate, 5)}/s`;
-  const l2 = `packets fwd ${pr(fwd)} (tx ${compact(get('tx')?.count ?? 0n, 6)} redir ${compact(get('redirect')?.count ?? 0n, 6)})` +
-    ` │ pass ${pr(pass)} │ drop ${pr(drop)}`;
+  const l2 = `packets fwd ${pr(fwd)} (tx ${compact(tx, 6)} redir ${compact(get('redirect')?.count ?? 0n, 6)})` +
+    `${icmp.count ? ` │ icmp ${pr(icmp)}` : ''} │ pass ${pr(pass)} │ drop ${pr(drop)}`;
   const reasons = (prefix: string) => h.packets
     .filter((p) => p.name.startsWith(prefix) && p.count > 0n)
     .map((p) => `${p.name.slice(prefix.length)} ${compact(p.count, 6)}`)
     .join(' ');
-  const l3 = `drop: ${reasons('drop_') || 'none'} │ pass: ${reasons('pass_') || 'none'}`;
+  const l3 = `drop: ${reasons('drop_') || 'none'} │ pass: ${reasons('pass_') || 'none'}` +
+    (icmp.count ? ` │ icmp: ${reasons('icmp_')}` : '');
   return [l1, l2, l3].map((l) => cellL(l, width).trimEnd());
 }
 

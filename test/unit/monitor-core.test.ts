@@ -3,7 +3,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { compact, cutEnd, sparkline, truncMiddle } from '../../src/monitor/format.js';
 import { Ring, HistoryBook } from '../../src/monitor/history.js';
-import { tableLayout } from '../../src/monitor/layout.js';
+import { headerLines, tableLayout } from '../../src/monitor/layout.js';
 import { plainFrame } from '../../src/monitor/frame.js';
 import { demoSnapshot } from '../../src/monitor/fake-source.js';
 import { Sampler } from '../../src/monitor/sampler.js';
@@ -75,6 +75,18 @@ describe('layout', () => {
     expect(tableLayout(80).sparkWidth).toBeGreaterThanOrEqual(4);
     expect(tableLayout(200, 50).nameWidth).toBe(50);
     expect(tableLayout(200, 50).sparkWidth).toBe(60);
+  });
+
+  test('header: ICMP errors the program answered (XDP_TX) are shown apart from forwarded packets', () => {
+    const snap = demoSnapshot([]);
+    const counts: Record<string, [bigint, number]> = { tx: [110n, 12], redirect: [500n, 50], icmp_unreach: [7n, 2], icmp_too_big: [3n, 0], drop_no_real: [4n, 1] };
+    const packets = snap.header.packets.map((p) => ({ ...p, count: counts[p.name]?.[0] ?? 0n, rate: counts[p.name]?.[1] ?? 0 }));
+    const [, l2, l3] = headerLines({ ...snap.header, packets }, 1000, 200);
+    expect(l2).toBe('packets fwd 600 60/s (tx 100 redir 500) │ icmp 10 2/s │ pass 0 0/s │ drop 4 1/s');
+    expect(l3).toBe('drop: no_real 4 │ pass: none │ icmp: too_big 3 unreach 7');
+    const quiet = snap.header.packets.map((p) => ({ ...p, count: p.name === 'tx' ? 5n : 0n, rate: 0 }));
+    expect(headerLines({ ...snap.header, packets: quiet }, 1000, 200).slice(1)).toEqual([
+      'packets fwd 5 0/s (tx 5 redir 0) │ pass 0 0/s │ drop 0 0/s', 'drop: none │ pass: none']);
   });
 });
 
