@@ -2,17 +2,9 @@
 import { attachedInterfaces, xdpInfo } from '../bpf/link.js';
 import { Dataplane } from '../bpf/dataplane.js';
 import { readGlobalStats, readMeta, readState } from '../bpf/state.js';
-import { lb_stat } from '../bpf/generated/layout.js';
+import { statNames } from '../bpf/stat-names.js';
 import { vethDeliveryProblem, vethXmitErrors } from '../net/veth.js';
 import type { CliContext } from './context.js';
-
-/** lb_stat names without the prefix, in enum order. */
-export function statNames(): string[] {
-  return Object.entries(lb_stat)
-    .filter(([k]) => k !== 'LB_STAT__MAX')
-    .sort((a, b) => a[1] - b[1])
-    .map(([k]) => k.replace(/^LB_STAT_/, '').toLowerCase());
-}
 
 export function statusCommand(_argv: string[], ctx: CliContext): number {
   const dp = Dataplane.open(ctx.pins);

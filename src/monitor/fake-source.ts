@@ -4,7 +4,7 @@ import type { Real, Service, ServiceKey, Stats } from '../model/types.js';
 import { addrPortString, serviceKeyString } from '../model/types.js';
 import type { Rates } from '../ipvsadm/format-list.js';
 import type { ActionResult, MonitorSnapshot, MonitorSource, RealRow, ServiceRow } from './types.js';
-import { statNames } from './stat-names.js';
+import { statNames } from '../bpf/stat-names.js';
 
 export class FakeSource implements MonitorSource {
   private readonly listeners = new Set<() => void>();

@@ -10,7 +10,7 @@ import { readCounters, readGlobalStats, readMeta, readServices, realEntryOf } fr
 import type { PinPaths } from '../bpf/pins.js';
 import type { RealEntry, SvcEntry } from '../plan/state.js';
 import type { Stats } from '../model/types.js';
-import { statNames } from './stat-names.js';
+import { statNames } from '../bpf/stat-names.js';
 import { DEFAULT_CONN_LIMIT, MapConnections, type ConnectionsProvider } from './connections.js';
 import type { ConnSample, InterfaceInfo } from './types.js';
 import type { RealCounts } from '../model/types.js';

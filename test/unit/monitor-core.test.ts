@@ -13,7 +13,7 @@ import { parseInterval, parseMonitorArgs } from '../../src/cli/monitor.js';
 import type { RawSample, SampleReader } from '../../src/monitor/reader.js';
 import type { RealEntry, SvcEntry } from '../../src/plan/state.js';
 import type { Real, Service, Stats } from '../../src/model/types.js';
-import { statNames } from '../../src/monitor/stat-names.js';
+import { statNames } from '../../src/bpf/stat-names.js';
 
 describe('format', () => {
   test('compact numbers fit their column', () => {
