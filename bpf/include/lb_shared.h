@@ -98,8 +98,9 @@ enum lb_tcp_state {
 /*
  * Global counters, one per-CPU slot each: what happened to every packet that
  * reached the program. Every return path of the program bumps exactly one
- * PASS_/DROP_/TX/REDIRECT counter, so those add up to the packets seen; the
- * CONN_ counters are events on top.
+ * PASS_/DROP_/TX/REDIRECT counter, so those add up to the packets seen; all the
+ * others (CONN_, REPLY_, ICMP_, PERSIST_HIT, ...) are events on top (the TS side's
+ * rule: src/bpf/stat-names.ts isVerdict; every counted test run checks it).
  */
 enum lb_stat {
 	LB_STAT_PASS_NOT_IP = 0,          /* not IPv4/IPv6: kernel's business */

@@ -7,6 +7,7 @@
 // Go client prints them). lvs_xdp_* families add what IPVS never exposed.
 import type { ListedService } from '../ipvsadm/format-list.js';
 import { addStats, zeroStats, type Stats } from '../model/types.js';
+import { isVerdict } from '../bpf/stat-names.js';
 
 export interface MetricsInput {
   services: ListedService[];
@@ -70,10 +71,13 @@ export function renderMetrics(m: MetricsInput): string {
   family(out, 'node_ipvs_backend_connections_inactive', 'gauge', 'The current inactive connections by local and remote address.', inactive);
   family(out, 'node_ipvs_backend_weight', 'gauge', 'The current backend weight by local and remote address.', weight);
 
+  // Verdicts only, so that the family sums to the packets seen; events apart.
   family(out, 'lvs_xdp_packets_total', 'counter', 'Packets seen by the XDP program, by verdict and reason.',
-    m.verdicts.filter((v) => !v.name.startsWith('conn_')).map((v) => [labels(verdictLabels(v.name)), v.count]));
+    m.verdicts.filter((v) => isVerdict(v.name)).map((v) => [labels(verdictLabels(v.name)), v.count]));
   family(out, 'lvs_xdp_connections_scheduled_total', 'counter', 'Connections scheduled, and entries rescheduled because their real server was removed.',
     m.verdicts.filter((v) => v.name.startsWith('conn_')).map((v) => [labels({ event: v.name.slice(5) }), v.count]));
+  family(out, 'lvs_xdp_events_total', 'counter', 'Events on top of a packet\'s verdict: NAT replies translated, ICMP written or forwarded, persistence hits, ...',
+    m.verdicts.filter((v) => !isVerdict(v.name) && !v.name.startsWith('conn_')).map((v) => [labels({ event: v.name }), v.count]));
   // refused with a port unreachable (icmp_unreach, as IPVS) or, past the ICMP rate limits, dropped
   const count = (name: string) => m.verdicts.find((v) => v.name === name)?.count ?? 0n;
   family(out, 'lvs_xdp_scheduler_misses_total', 'counter', 'New connections refused because no real server was available.',

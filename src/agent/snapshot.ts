@@ -3,7 +3,7 @@
 import type { Dataplane } from '../bpf/dataplane.js';
 import { u32Key } from '../bpf/map.js';
 import { listingViews } from '../cli/views.js';
-import { statNames } from '../cli/status.js';
+import { isVerdict, statNames } from '../bpf/stat-names.js';
 import type { MetricsInput } from './metrics.js';
 
 export function readSnapshot(dp: Dataplane): MetricsInput {
@@ -15,8 +15,8 @@ export function readSnapshot(dp: Dataplane): MetricsInput {
     const v = m.lookup(u32Key(i));
     const slots = v ? m.slots(v).map((b) => b.readBigUInt64LE(0)) : [];
     verdicts.push({ name, count: slots.reduce((a, b) => a + b, 0n) });
-    // conn_* are events on top of a packet's verdict: not packets of their own
-    if (!name.startsWith('conn_')) slots.forEach((c, cpu) => (perCpu[cpu] = (perCpu[cpu] ?? 0n) + c));
+    // events (conn_*, reply_nat, icmp_*, ...) come on top of a packet's verdict: not packets
+    if (isVerdict(name)) slots.forEach((c, cpu) => (perCpu[cpu] = (perCpu[cpu] ?? 0n) + c));
   });
   // listingViews, not buildViews(readState): the same views without the planner's state
   // (metrics print no local addresses); in the table's order, as before

@@ -15,6 +15,7 @@ import { loadDirector } from '../../src/bpf/object.js';
 import { ensurePinDir, pinPaths } from '../../src/bpf/pins.js';
 import { Dataplane } from '../../src/bpf/dataplane.js';
 import { readCounters, readGlobalStats, readState } from '../../src/bpf/state.js';
+import { isVerdict } from '../../src/bpf/stat-names.js';
 import { applyOps } from '../../src/bpf/apply.js';
 import { planAddReal, planAddService, planDeleteReal, planEditReal } from '../../src/plan/plan.js';
 import { encode, decode } from '../../src/bpf/codec.js';
@@ -319,11 +320,20 @@ export function statDelta(before: Record<StatName, bigint>, after: Record<StatNa
   return d;
 }
 
-/** Runs one packet and returns what it did to the global counters. */
+/**
+ * Runs one packet and returns what it did to the global counters. Checks on every call
+ * the counters' rule (lb_shared.h, src/bpf/stat-names.ts isVerdict): exactly one verdict
+ * counter moved, by one; the metrics' packet totals rely on it.
+ */
 export function runCounted(t: TestDirector, packet: Buffer, ifindex: number): RunResult & { delta: Partial<Record<StatName, number>> } {
   const before = globalStats(t.dp);
   const r = run(t.progFd, packet, ifindex);
-  return { ...r, delta: statDelta(before, globalStats(t.dp)) };
+  const delta = statDelta(before, globalStats(t.dp));
+  const verdicts = Object.entries(delta).filter(([n]) => isVerdict(n.replace(/^LB_STAT_/, '').toLowerCase()));
+  if (verdicts.length !== 1 || verdicts[0]![1] !== 1) {
+    throw new Error(`not exactly one verdict counted for one packet: ${JSON.stringify(delta)}`);
+  }
+  return { ...r, delta };
 }
 
 export function svcCounters(dp: Dataplane, svcId: number): Stats {

@@ -57,6 +57,11 @@ describe('Prometheus metrics', () => {
     expect(m.get('lvs_xdp_packets_total{reason="tx",verdict="forward"}')).toBe('30');
     expect(m.get('lvs_xdp_connections_scheduled_total{event="new"}')).toBe('3');
     expect(m.get('lvs_xdp_scheduler_misses_total')).toBe('3'); // dropped + refused with ICMP
+    // events are not packets: lvs_xdp_packets_total sums to the packets seen
+    expect(m.get('lvs_xdp_events_total{event="icmp_unreach"}')).toBe('2');
+    expect([...m.keys()].filter((k) => k.startsWith('lvs_xdp_packets_total')).sort()).toEqual([
+      'lvs_xdp_packets_total{reason="no_real",verdict="drop"}', 'lvs_xdp_packets_total{reason="not_vip",verdict="pass"}',
+      'lvs_xdp_packets_total{reason="tx",verdict="forward"}']);
     expect(m.get('lvs_xdp_cpu_packets_total{cpu="1"}')).toBe('15');
   });
 
