@@ -129,7 +129,9 @@ export function headerLines(h: HeaderInfo, intervalMs: number, width: number): s
     (a, p) => ({ count: a.count + p.count, rate: a.rate + p.rate }), { count: 0n, rate: 0 });
   // ICMP errors the program wrote itself (a port unreachable when no real can take a
   // connection, fragmentation needed) leave as XDP_TX too: not forwarded, so shown apart.
-  const icmp = sum((n) => n.startsWith('icmp_'));
+  // (icmp_fwd, an error about a connection translated and passed on, is forwarding)
+  const answers = (n: string) => n === 'icmp_unreach' || n === 'icmp_too_big';
+  const icmp = sum(answers);
   const tx = (get('tx')?.count ?? 0n) - icmp.count;
   const fwd = sum((n) => n === 'tx' || n === 'redirect');
   fwd.count -= icmp.count;
@@ -139,12 +141,12 @@ export function headerLines(h: HeaderInfo, intervalMs: number, width: number): s
   const pr = (x: { count: bigint; rate: number }) => `${compact(x.count, 6)} ${compact(x.rate, 5)}/s`;
   const l2 = `packets fwd ${pr(fwd)} (tx ${compact(tx, 6)} redir ${compact(get('redirect')?.count ?? 0n, 6)})` +
     `${icmp.count ? ` │ icmp ${pr(icmp)}` : ''} │ pass ${pr(pass)} │ drop ${pr(drop)}`;
-  const reasons = (prefix: string) => h.packets
-    .filter((p) => p.name.startsWith(prefix) && p.count > 0n)
+  const reasons = (prefix: string, only = (_n: string) => true) => h.packets
+    .filter((p) => p.name.startsWith(prefix) && only(p.name) && p.count > 0n)
     .map((p) => `${p.name.slice(prefix.length)} ${compact(p.count, 6)}`)
     .join(' ');
   const l3 = `drop: ${reasons('drop_') || 'none'} │ pass: ${reasons('pass_') || 'none'}` +
-    (icmp.count ? ` │ icmp: ${reasons('icmp_')}` : '');
+    (icmp.count ? ` │ icmp: ${reasons('icmp_', answers)}` : '');
   return [l1, l2, l3].map((l) => cellL(l, width).trimEnd());
 }
 

@@ -79,7 +79,7 @@ describe('layout', () => {
 
   test('header: ICMP errors the program answered (XDP_TX) are shown apart from forwarded packets', () => {
     const snap = demoSnapshot([]);
-    const counts: Record<string, [bigint, number]> = { tx: [110n, 12], redirect: [500n, 50], icmp_unreach: [7n, 2], icmp_too_big: [3n, 0], drop_no_real: [4n, 1] };
+    const counts: Record<string, [bigint, number]> = { tx: [110n, 12], redirect: [500n, 50], icmp_unreach: [7n, 2], icmp_too_big: [3n, 0], icmp_fwd: [9n, 1], drop_no_real: [4n, 1] };
     const packets = snap.header.packets.map((p) => ({ ...p, count: counts[p.name]?.[0] ?? 0n, rate: counts[p.name]?.[1] ?? 0 }));
     const [, l2, l3] = headerLines({ ...snap.header, packets }, 1000, 200);
     expect(l2).toBe('packets fwd 600 60/s (tx 100 redir 500) │ icmp 10 2/s │ pass 0 0/s │ drop 4 1/s');
