@@ -132,7 +132,8 @@ maybe('port unreachable when no real server is available (BPF_PROG_TEST_RUN)', (
     expect(run(syn4('198.51.100.31')).verdict).toBe('XDP_TX');
   });
 
-  test('overall: a burst of 50 per CPU, then 1,000 a second', () => {
+  test('overall: a burst of 50 per CPU, then 1,000 a second', async () => {
+    await new Promise((r) => setTimeout(r, 60)); // the earlier answers' credit back: every bucket full
     const n = 1000;
     const started = Date.now();
     const before = globalStats(t!.dp);
