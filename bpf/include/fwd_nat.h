@@ -501,16 +501,18 @@ static __noinline int nat_reply(struct xdp_md *ctx, struct pkt *p, struct lb_con
 
 /* A reply answered from this CPU's reply cache (replycache.h): what nat_reply() did
  * with the flow's last reply, without its lookups. -1: not answered here (larger
- * than the cached MTU: nat_reply() decides). */
+ * than the cached MTU: nat_reply() checks it and decides; tested first, so that its
+ * checks do not run twice). */
 static __always_inline int nat_reply_cached(struct xdp_md *ctx, struct pkt *p, const struct reply_slot *s)
 {
 	void *end = (void *)(long)ctx->data_end;
-	int v = reply_checks(ctx, p, end);
+	int v;
 
-	if (v >= 0)
-		return v;
 	if (p->l3_len > s->mtu)
 		return -1;
+	v = reply_checks(ctx, p, end);
+	if (v >= 0)
+		return v;
 	if (nat_rewrite(p, end, s->saddr, s->sport, s->daddr, s->dport, 1) < 0)
 		return drop(LB_STAT_DROP_MALFORMED);
 	count_reply(p, s->svc_id, s->real_id);
