@@ -19,3 +19,13 @@ export function statNames(): string[] {
 export function isVerdict(name: string): boolean {
   return name.startsWith('pass_') || name.startsWith('drop_') || name === 'tx' || name === 'redirect';
 }
+
+/**
+ * An ICMP error the program wrote itself and sent back (XDP_TX, counted as tx too):
+ * a port unreachable when no real server can take a connection, a fragmentation
+ * needed / packet too big. Not forwarding. (icmp_fwd, an error about a connection
+ * translated and passed on, is.)
+ */
+export function isIcmpAnswer(name: string): boolean {
+  return name === 'icmp_unreach' || name === 'icmp_too_big';
+}

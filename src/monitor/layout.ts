@@ -6,6 +6,7 @@ import { addrPortString } from '../model/types.js';
 import { cellL, cellR, compact, expireText, intervalText, sparkline, truncMiddle } from './format.js';
 import { realName, serviceName, type SortKey, type TableRow, type ViewOptions } from './rows.js';
 import type { ConnRow, HeaderInfo, Metric, MonitorSnapshot, SeriesHistory } from './types.js';
+import { isIcmpAnswer } from '../bpf/stat-names.js';
 
 export const FORWARD_NAMES: Record<ForwardMethod, string> = {
   dr: 'Route', tun: 'Tunnel', nat: 'Masq', fullnat: 'FullNat',
@@ -127,11 +128,8 @@ export function headerLines(h: HeaderInfo, intervalMs: number, width: number): s
   const get = (n: string) => h.packets.find((p) => p.name === n);
   const sum = (pred: (n: string) => boolean) => h.packets.filter((p) => pred(p.name)).reduce(
     (a, p) => ({ count: a.count + p.count, rate: a.rate + p.rate }), { count: 0n, rate: 0 });
-  // ICMP errors the program wrote itself (a port unreachable when no real can take a
-  // connection, fragmentation needed) leave as XDP_TX too: not forwarded, so shown apart.
-  // (icmp_fwd, an error about a connection translated and passed on, is forwarding)
-  const answers = (n: string) => n === 'icmp_unreach' || n === 'icmp_too_big';
-  const icmp = sum(answers);
+  // ICMP errors the program wrote itself leave as XDP_TX too: not forwarded, shown apart
+  const icmp = sum(isIcmpAnswer);
   const tx = (get('tx')?.count ?? 0n) - icmp.count;
   const fwd = sum((n) => n === 'tx' || n === 'redirect');
   fwd.count -= icmp.count;
@@ -146,7 +144,7 @@ export function headerLines(h: HeaderInfo, intervalMs: number, width: number): s
     .map((p) => `${p.name.slice(prefix.length)} ${compact(p.count, 6)}`)
     .join(' ');
   const l3 = `drop: ${reasons('drop_') || 'none'} │ pass: ${reasons('pass_') || 'none'}` +
-    (icmp.count ? ` │ icmp: ${reasons('icmp_', answers)}` : '');
+    (icmp.count ? ` │ icmp: ${reasons('icmp_', isIcmpAnswer)}` : '');
   return [l1, l2, l3].map((l) => cellL(l, width).trimEnd());
 }
 
