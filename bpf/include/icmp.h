@@ -10,8 +10,9 @@
  *    receiving interface with the MAC addresses swapped. The message quotes as
  *    much of the packet as Linux does: 548 bytes under IPv4 (576-byte datagram),
  *    1232 under IPv6 (1280-byte datagram). IPv4 header: TOS 0xc0|TOS bits of the
- *    packet (icmp_send), TTL / hop limit 64, DF with ID 0 (an atomic datagram,
- *    RFC 6864). IPv4 without DF cannot be fragmented in XDP: dropped, counted.
+ *    packet (icmp_send), TTL / hop limit 64, DF clear as on Linux's ICMP socket
+ *    (IP_PMTUDISC_DONT) and so a fresh, unpredictable ID (ip_select_ident's role;
+ *    RFC 6864, 7739). IPv4 without DF cannot be fragmented in XDP: dropped, counted.
  *    The same writer (icmp_answer) answers a new connection no real server can
  *    take with a port unreachable (icmp_unreach.h), quoting the whole packet when
  *    it is shorter than the quote, as icmp_send() does.
@@ -205,8 +206,8 @@ static __noinline int icmp_answer(struct xdp_md *ctx, __u32 kind, __u32 mtu)
 		ip->ihl = 5;
 		ip->tos = 0xc0 | (tos & 0x1e);
 		ip->tot_len = bpf_htons(20 + 8 + quote);
-		ip->id = 0;
-		ip->frag_off = bpf_htons(IP_DF_);
+		ip->id = (__u16)bpf_get_prandom_u32();
+		ip->frag_off = 0;
 		ip->ttl = 64;
 		ip->protocol = IPPROTO_ICMP_;
 		ip->check = 0;

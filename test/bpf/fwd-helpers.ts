@@ -123,6 +123,16 @@ export function l3Of(frame: Buffer, vlan = false): Buffer {
   return Buffer.from(frame.subarray(vlan ? 18 : 14));
 }
 
+/**
+ * The IPv4 ID of an ICMP error the program wrote itself: unpredictable, as Linux's
+ * (icmp.h), so an expected frame takes it from the answer; the answer's header
+ * checksum, recomputed with it by ipv4(), is still compared byte for byte.
+ */
+export function answerId(out: Buffer, vlan = false): number {
+  const at = (vlan ? 18 : 14) + 4;
+  return out.length >= at + 2 ? out.readUInt16BE(at) : -1;
+}
+
 /** An ICMP message (type, code, the 4 rest-of-header bytes, the quoted packet) with its checksum. */
 export function icmp4(type: number, code: number, rest: Buffer, quote: Buffer): Buffer {
   const m = Buffer.concat([Buffer.from([type, code, 0, 0]), rest, quote]);

@@ -8,7 +8,7 @@ import {
   setupFibNetns, svcKey, type FibNetns, type TestDirector,
 } from './harness.js';
 import { TCP, packet, type PacketSpec } from './packets.js';
-import { addFwdReal, addLaddr, ethHdr, icmp4, icmp6, ipv4, ipv6, l3Of, setupClientRoutes } from './fwd-helpers.js';
+import { addFwdReal, addLaddr, answerId, ethHdr, icmp4, icmp6, ipv4, ipv6, l3Of, setupClientRoutes } from './fwd-helpers.js';
 
 const maybe = describeBpf('icmp-more');
 const CIP4 = '198.51.100.9';
@@ -219,12 +219,12 @@ maybe('ICMP for DR and TUN, NAT/FULLNAT replies too big (BPF_PROG_TEST_RUN)', ()
   test('FULLNAT IPv4 reply with DF, too big: fragmentation needed from the LIP to the real, MTU 1500, 548 bytes quoted', () => {
     const { input } = fullnatReply(4, 44300);
     const quote = l3Of(input).subarray(0, 548);
+    const r = runCounted(t!, input, net.ifindex);
     const expected = Buffer.concat([
       ethHdr(REAL_MAC['192.0.2.13']!, LB_MAC, 0x0800),
-      ipv4({ src: '192.0.2.7', dst: '192.0.2.13', protocol: 1, ttl: 64, tos: 0xc0 | (0x2b & 0x1e), id: 0, df: true },
+      ipv4({ src: '192.0.2.7', dst: '192.0.2.13', protocol: 1, ttl: 64, tos: 0xc0 | (0x2b & 0x1e), id: answerId(r.out), df: false },
         icmp4(3, 4, Buffer.from([0, 0, 0x05, 0xdc]), quote)),
     ]);
-    const r = runCounted(t!, input, net.ifindex);
     expect(VERDICT_NAME[r.verdict]).toBe('XDP_TX');
     expect(r.out.toString('hex')).toBe(expected.toString('hex'));
     expect(r.delta).toEqual({ LB_STAT_TX: 1, LB_STAT_ICMP_TOO_BIG: 1 });

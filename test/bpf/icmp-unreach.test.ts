@@ -8,7 +8,7 @@ import {
   type FibNetns, type TestDirector,
 } from './harness.js';
 import { CLIENT_MAC, ROUTER_MAC, TCP, packet, padded } from './packets.js';
-import { ethHdr, icmp4, icmp6, ipv4, ipv6, l3Of } from './fwd-helpers.js';
+import { answerId, ethHdr, icmp4, icmp6, ipv4, ipv6, l3Of } from './fwd-helpers.js';
 
 const maybe = describeBpf('icmp-unreach');
 const VIP4 = '192.0.2.70';
@@ -18,13 +18,17 @@ const UNUSED = Buffer.alloc(4); // the 32 bits after the checksum: unused in a p
 const ANSWERED = { LB_STAT_TX: 1, LB_STAT_ICMP_UNREACH: 1 };
 const REFUSED = { LB_STAT_DROP_NO_REAL: 1 };
 
-/** What Linux's icmp_send() writes for an IPv4 packet: TOS 0xc0 | its TOS bits, TTL 64, DF, ID 0. */
-function unreach4(input: Buffer, client: string, tos: number, vlan?: number): Buffer {
+/**
+ * What Linux's icmp_send() writes for an IPv4 packet: TOS 0xc0 | its TOS bits, TTL 64,
+ * DF clear, an unpredictable ID (taken from the answer `out`: answerId).
+ */
+function unreach4(input: Buffer, client: string, tos: number, out: string, vlan?: number): Buffer {
   const l3 = l3Of(input, vlan !== undefined);
   const quote = l3.subarray(0, Math.min(l3.readUInt16BE(2), 548));
   return Buffer.concat([
     ethHdr(CLIENT_MAC, ROUTER_MAC, 0x0800, vlan),
-    ipv4({ src: VIP4, dst: client, protocol: 1, ttl: 64, tos: 0xc0 | (tos & 0x1e), id: 0, df: true }, icmp4(3, 3, UNUSED, quote)),
+    ipv4({ src: VIP4, dst: client, protocol: 1, ttl: 64, tos: 0xc0 | (tos & 0x1e), id: answerId(Buffer.from(out, 'hex'), vlan !== undefined), df: false },
+      icmp4(3, 3, UNUSED, quote)),
   ]);
 }
 
@@ -66,24 +70,28 @@ maybe('port unreachable when no real server is available (BPF_PROG_TEST_RUN)', (
 
   test('IPv4 TCP SYN to a service without reals: port unreachable from the VIP, the whole packet quoted', () => {
     const input = syn4('198.51.100.20', { tos: 0x10 });
-    expect(run(input)).toEqual({ verdict: 'XDP_TX', out: unreach4(input, '198.51.100.20', 0x10).toString('hex'), delta: ANSWERED });
+    const got = run(input);
+    expect(got).toEqual({ verdict: 'XDP_TX', out: unreach4(input, '198.51.100.20', 0x10, got.out).toString('hex'), delta: ANSWERED });
   });
 
   test('IPv4 UDP to a service whose only real has weight 0; 1,000 bytes: 548 quoted', () => {
     const input = packet({ eth, ip: { v: 4, src: '198.51.100.21', dst: VIP4 }, l4: { proto: 'udp', sport: 5000, dport: 53 }, payload: Buffer.alloc(1000, 0x5a) });
-    const want = unreach4(input, '198.51.100.21', 0);
+    const got = run(input);
+    const want = unreach4(input, '198.51.100.21', 0, got.out);
     expect(want.length).toBe(14 + 576);
-    expect(run(input)).toEqual({ verdict: 'XDP_TX', out: want.toString('hex'), delta: ANSWERED });
+    expect(got).toEqual({ verdict: 'XDP_TX', out: want.toString('hex'), delta: ANSWERED });
   });
 
   test('odd lengths: the checksum pads the last byte; Ethernet padding is not quoted', () => {
     const input = padded(packet({ eth, ip: { v: 4, src: '198.51.100.22', dst: VIP4 }, l4: { proto: 'udp', sport: 5001, dport: 53 }, payload: Buffer.from('x') }), 60);
-    const want = unreach4(input, '198.51.100.22', 0);
+    const got = run(input);
+    const want = unreach4(input, '198.51.100.22', 0, got.out);
     expect(want.length).toBe(14 + 20 + 8 + 29);
-    expect(run(input)).toEqual({ verdict: 'XDP_TX', out: want.toString('hex'), delta: ANSWERED });
+    expect(got).toEqual({ verdict: 'XDP_TX', out: want.toString('hex'), delta: ANSWERED });
     for (const n of [2, 3, 4, 5]) {
       const odd = packet({ eth, ip: { v: 4, src: '198.51.100.23', dst: VIP4 }, l4: { proto: 'udp', sport: 5002 + n, dport: 53 }, payload: Buffer.alloc(n, 0xe7) });
-      expect({ n, ...run(odd) }).toEqual({ n, verdict: 'XDP_TX', out: unreach4(odd, '198.51.100.23', 0).toString('hex'), delta: ANSWERED });
+      const got = run(odd);
+      expect({ n, ...got }).toEqual({ n, verdict: 'XDP_TX', out: unreach4(odd, '198.51.100.23', 0, got.out).toString('hex'), delta: ANSWERED });
     }
   });
 
@@ -101,7 +109,16 @@ maybe('port unreachable when no real server is available (BPF_PROG_TEST_RUN)', (
 
   test('802.1Q: the answer keeps the tag', () => {
     const input = syn4('198.51.100.24', { vlan: 7 });
-    expect(run(input)).toEqual({ verdict: 'XDP_TX', out: unreach4(input, '198.51.100.24', 0, 7).toString('hex'), delta: ANSWERED });
+    const got = run(input);
+    expect(got).toEqual({ verdict: 'XDP_TX', out: unreach4(input, '198.51.100.24', 0, got.out, 7).toString('hex'), delta: ANSWERED });
+  });
+
+  // Linux's ICMP socket sends with DF clear (IP_PMTUDISC_DONT), so each datagram needs an
+  // ID of its own (RFC 6864), and ip_select_ident makes it hard to guess (RFC 7739).
+  test('IPv4 answers: DF clear, IDs that differ from one answer to the next', () => {
+    const outs = ['198.51.100.26', '198.51.100.27', '198.51.100.28', '198.51.100.29'].map((c) => Buffer.from(run(syn4(c)).out, 'hex'));
+    expect(outs.map((o) => o.readUInt16BE(14 + 6))).toEqual([0, 0, 0, 0]);
+    expect(new Set(outs.map((o) => answerId(o))).size).toBeGreaterThan(1); // four equal 16-bit IDs: 2^-48
   });
 
   test('no answer to a source no error may go to: dropped and counted, as before', () => {

@@ -6,7 +6,7 @@ import {
   type FibNetns, type TestDirector,
 } from './harness.js';
 import { CLIENT_MAC, ROUTER_MAC, TCP, packet } from './packets.js';
-import { ROUTER_NEXTHOP_MAC, addFwdReal, addLaddr, ethHdr, icmp4, icmp6, ipv4, ipv6, l3Of, setupClientRoutes } from './fwd-helpers.js';
+import { ROUTER_NEXTHOP_MAC, addFwdReal, answerId, addLaddr, ethHdr, icmp4, icmp6, ipv4, ipv6, l3Of, setupClientRoutes } from './fwd-helpers.js';
 
 const maybe = describeBpf('icmp');
 const CIP4 = '198.51.100.8';
@@ -42,11 +42,11 @@ maybe('ICMP (BPF_PROG_TEST_RUN)', () => {
     });
     const quote = l3Of(input).subarray(0, 548);
     const mtu = Buffer.from([0, 0, 0x05, 0xc8]); // unused 0, next-hop MTU 1480
+    const r = runCounted(t!, input, net.ifindex);
     const expected = Buffer.concat([
       ethHdr(CLIENT_MAC, ROUTER_MAC, 0x0800),
-      ipv4({ src: '192.0.2.60', dst: CIP4, protocol: 1, ttl: 64, tos: 0xc8, id: 0, df: true }, icmp4(3, 4, mtu, quote)),
+      ipv4({ src: '192.0.2.60', dst: CIP4, protocol: 1, ttl: 64, tos: 0xc8, id: answerId(r.out), df: false }, icmp4(3, 4, mtu, quote)),
     ]);
-    const r = runCounted(t!, input, net.ifindex);
     expect(VERDICT_NAME[r.verdict]).toBe('XDP_TX');
     expect(r.out.toString('hex')).toBe(expected.toString('hex'));
     expect(r.delta).toEqual({ LB_STAT_TX: 1, LB_STAT_ICMP_TOO_BIG: 1, LB_STAT_CONN_NEW: 1 });
