@@ -9,12 +9,18 @@
  * icmp_send() does not answer every packet, and neither do we:
  *  - not to a source no answer may go to: unspecified, loopback, multicast or
  *    reserved (IPv4 224.0.0.0 and above), IPv6 ::, ::1, ff00::/8;
- *  - at most the kernel's default rates: per client address, a burst of 6, then one
- *    a second (net.ipv4.icmp_ratelimit 1000 ms with XRLIM_BURST_FACTOR 6; ICMPv6's
- *    is also 1000 ms, which the kernel scales by the route's prefix length, we do
- *    not); and overall, a burst of 50, then 1,000 a second (net.ipv4.icmp_msgs_per_sec
- *    / icmp_msgs_burst) — per CPU here, not per host. The kernel's sysctls are not
- *    read: changing them does not change these.
+ *  - at most the rates the director's kernel allows its own errors, read from its
+ *    sysctls when the program is loaded (lb_icmp_conf; the kernel's defaults when
+ *    nothing was written): per client address, a burst of 6, then one per
+ *    net.ipv4.icmp_ratelimit (1000 ms) / net.ipv6.icmp.ratelimit (100 ms on 6.18,
+ *    1000 on older kernels) (XRLIM_BURST_FACTOR; 0: no per-client limit; the kernel shortens
+ *    ICMPv6's by the route's prefix length, down to 1/16 for a default route: we do
+ *    not, so we answer an IPv6 client at most as often); and overall a burst of net.ipv4.icmp_msgs_burst (50), then
+ *    net.ipv4.icmp_msgs_per_sec (1,000) a second — per CPU here, not per host; 0 a
+ *    second: none after the burst. Neither limit applies when the ratemask
+ *    (net.ipv4.icmp_ratemask, net.ipv6.icmp.ratemask) leaves destination
+ *    unreachable out, as icmpv4_mask_allow() / icmpv6_mask_allow() decide.
+ *    A sysctl changed later takes effect at the next `lvs-xdp attach`.
  * A packet not answered is dropped and counted as DROP_NO_REAL, as before; an
  * answered one counts ICMP_UNREACH and TX.
  */
@@ -26,11 +32,48 @@
 #include "lb_shared.h"
 #include "icmp.h"
 
-#define ICMP_PEER_COST_NS 1000000000ULL       /* icmp_ratelimit: 1000 ms */
-#define ICMP_PEER_BURST_NS (6 * ICMP_PEER_COST_NS)
-#define ICMP_GLOBAL_COST_NS 1000000ULL        /* icmp_msgs_per_sec: 1000 */
-#define ICMP_GLOBAL_BURST_NS (50 * ICMP_GLOBAL_COST_NS)
+#define ICMP_PEER_MS 1000     /* net.ipv4.icmp_ratelimit */
+#define ICMP6_PEER_MS 100     /* net.ipv6.icmp.ratelimit (6.18; older kernels had 1000) */
+#define ICMP_PEER_BURST 6      /* XRLIM_BURST_FACTOR */
+#define ICMP_MSGS_PER_SEC 1000 /* net.ipv4.icmp_msgs_per_sec */
+#define ICMP_MSGS_BURST 50     /* net.ipv4.icmp_msgs_burst */
 #define ICMP_PEERS 4096
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lb_icmp_conf);
+} lb_icmp_conf SEC(".maps");
+
+/* What one error costs (ns of credit) and how much credit a bucket holds at most. */
+struct icmp_limit {
+	__u64 cost_ns;
+	__u64 burst_ns;
+};
+
+/* The limits for family now: 0 if neither applies (the ratemask leaves the type out). */
+static __always_inline int icmp_limits(__u32 family, struct icmp_limit *peer, struct icmp_limit *all)
+{
+	struct lb_icmp_conf *c;
+	__u32 zero = 0, per_sec = ICMP_MSGS_PER_SEC, burst = ICMP_MSGS_BURST;
+	__u32 peer_ms = family == LB_AF_INET ? ICMP_PEER_MS : ICMP6_PEER_MS;
+
+	c = bpf_map_lookup_elem(&lb_icmp_conf, &zero);
+	if (c && (c->flags & LB_ICMP_CONF_SET)) {
+		if (!(c->flags & (family == LB_AF_INET ? LB_ICMP_CONF_LIMIT_V4 : LB_ICMP_CONF_LIMIT_V6)))
+			return 0;
+		peer_ms = family == LB_AF_INET ? c->peer_ms_v4 : c->peer_ms_v6;
+		per_sec = c->msgs_per_sec;
+		burst = c->msgs_burst;
+	}
+	peer->cost_ns = (__u64)peer_ms * 1000000ULL;
+	peer->burst_ns = ICMP_PEER_BURST * peer->cost_ns;
+	/* 0 a second: the burst is all there is (cost beyond any refill the u64 clock gives) */
+	all->cost_ns = per_sec ? 1000000000ULL / per_sec : (1ULL << 62);
+	all->burst_ns = (burst ? burst : 1) * all->cost_ns;
+	return 1;
+}
 
 /* A token bucket counted in nanoseconds of credit (inet_peer_xrlim_allow's way). */
 struct icmp_bucket {
@@ -61,7 +104,8 @@ struct {
 /* The bucket's credit now (refilled, capped at burst); last_ns moves to now. */
 static __always_inline __u64 icmp_credit(struct icmp_bucket *b, __u64 now, __u64 burst)
 {
-	__u64 t = b->tokens_ns + (now - b->last_ns);
+	/* a bucket never used is full, whatever the burst and however long since boot */
+	__u64 t = b->last_ns ? b->tokens_ns + (now - b->last_ns) : burst;
 
 	b->last_ns = now;
 	return t > burst ? burst : t;
@@ -86,35 +130,39 @@ static __noinline int icmp_unreach_allowed(const struct lb_conn_key *k)
 {
 	struct icmp_peer peer = { .family = k->family };
 	struct icmp_bucket fresh, *g, *b;
+	struct icmp_limit pl, gl;
 	__u64 now = bpf_ktime_get_ns(), global, credit;
 	__u32 zero = 0;
 
 	if (!icmp_source_ok(k))
 		return 0;
+	if (!icmp_limits(k->family, &pl, &gl))
+		return 1;
 	g = bpf_map_lookup_elem(&icmp_global_rl, &zero);
 	if (!g)
 		return 0;
-	/* the first time, now - 0 is far more than the burst: full credit */
-	global = icmp_credit(g, now, ICMP_GLOBAL_BURST_NS);
+	global = icmp_credit(g, now, gl.burst_ns);
 	g->tokens_ns = global;
-	if (global < ICMP_GLOBAL_COST_NS)
+	if (global < gl.cost_ns)
 		return 0;
 
-	__builtin_memcpy(peer.addr, k->saddr, sizeof(peer.addr));
-	b = bpf_map_lookup_elem(&icmp_peer_rl, &peer);
-	if (!b) { /* a new peer has full credit, as a new inet_peer (60 s in the past) */
-		fresh.tokens_ns = ICMP_PEER_BURST_NS - ICMP_PEER_COST_NS;
-		fresh.last_ns = now;
-		bpf_map_update_elem(&icmp_peer_rl, &peer, &fresh, BPF_ANY);
-	} else {
-		credit = icmp_credit(b, now, ICMP_PEER_BURST_NS);
-		if (credit < ICMP_PEER_COST_NS) {
-			b->tokens_ns = credit;
-			return 0;
+	if (pl.cost_ns) { /* icmp_ratelimit 0: no limit per client (inet_peer_xrlim_allow) */
+		__builtin_memcpy(peer.addr, k->saddr, sizeof(peer.addr));
+		b = bpf_map_lookup_elem(&icmp_peer_rl, &peer);
+		if (!b) { /* a new peer has full credit, as a new inet_peer (60 s in the past) */
+			fresh.tokens_ns = pl.burst_ns - pl.cost_ns;
+			fresh.last_ns = now;
+			bpf_map_update_elem(&icmp_peer_rl, &peer, &fresh, BPF_ANY);
+		} else {
+			credit = icmp_credit(b, now, pl.burst_ns);
+			if (credit < pl.cost_ns) {
+				b->tokens_ns = credit;
+				return 0;
+			}
+			b->tokens_ns = credit - pl.cost_ns;
 		}
-		b->tokens_ns = credit - ICMP_PEER_COST_NS;
 	}
-	g->tokens_ns = global - ICMP_GLOBAL_COST_NS;
+	g->tokens_ns = global - gl.cost_ns;
 	return 1;
 }
 

@@ -447,10 +447,32 @@ struct lb_fib_entry {
 	__u8 smac[6];
 };
 
+/*
+ * lb_icmp_conf: one entry, the limits on the ICMP errors the program sends of its own
+ * (port unreachable: icmp_unreach.h), as the director's sysctls read when the program
+ * was loaded (src/net/icmp-limits.ts). Not pinned: every load writes it afresh. All
+ * zero (a load that wrote nothing) means the kernel's defaults.
+ */
+enum lb_icmp_conf_flags {
+	LB_ICMP_CONF_SET = 0x1,      /* written by the control plane */
+	LB_ICMP_CONF_LIMIT_V4 = 0x2, /* net.ipv4.icmp_ratemask has destination unreachable (3) */
+	LB_ICMP_CONF_LIMIT_V6 = 0x4, /* net.ipv6.icmp.ratemask has destination unreachable (1) */
+};
+
+struct lb_icmp_conf {
+	__u32 flags;        /* enum lb_icmp_conf_flags */
+	__u32 peer_ms_v4;   /* net.ipv4.icmp_ratelimit: ms per error to one client; 0 = no limit */
+	__u32 peer_ms_v6;   /* net.ipv6.icmp.ratelimit */
+	__u32 msgs_per_sec; /* net.ipv4.icmp_msgs_per_sec: all clients together (IPv6 too) */
+	__u32 msgs_burst;   /* net.ipv4.icmp_msgs_burst */
+	__u32 pad;
+};
+
 /* Anchor of this section's enums (BTF for `make gen`). */
 struct lb_fwd_btf_anchor {
 	enum lb_fwd_limits limits;
 	enum lb_fwd_conf_flags conf_flags;
+	enum lb_icmp_conf_flags icmp_conf_flags;
 };
 
 /* ---- rates (issue #5): below this line ---- */

@@ -11,6 +11,7 @@ import { lb_abi, lb_conn, lb_conn_key, lb_limits, lb_meta, lb_real, lb_svc, lb_s
 import { encode, decode } from './codec.js';
 import { DataplaneError } from '../util/errors.js';
 import { armConnExpiry } from './conns.js';
+import { encodeIcmpConf, readIcmpLimits, type IcmpLimits } from '../net/icmp-limits.js';
 
 export class LayoutMismatchError extends DataplaneError {}
 
@@ -33,6 +34,8 @@ export interface LoadOptions {
   pins: PinPaths;
   /** Connection table size for a fresh data plane; an existing one keeps its size. */
   connSize: number;
+  /** Limits on the ICMP errors the program sends itself; default: this namespace's sysctls. */
+  icmpLimits?: IcmpLimits;
 }
 
 export interface LoadedProgram {
@@ -107,6 +110,7 @@ export function loadDirector(opts: LoadOptions): LoadedProgram {
     check(lib.bpf_object__load(obj), `load ${opts.objPath} (see the libbpf messages above)`);
     const prog = checkPtr(lib.bpf_object__find_program_by_name(obj, 'lb_xdp'), 'program lb_xdp');
     const progFd = check(lib.bpf_program__fd(prog), 'program fd');
+    writeIcmpConf(obj, opts.icmpLimits ?? readIcmpLimits());
     initMeta(opts.pins, opts.connSize);
     armConnExpiry(obj, opts.pins);
     if (existsSync(opts.pins.prog)) unlinkSync(opts.pins.prog);
@@ -116,6 +120,18 @@ export function loadDirector(opts: LoadOptions): LoadedProgram {
     lib.bpf_object__close(obj);
     throw e;
   }
+}
+
+/**
+ * lb_icmp_conf (not pinned: written at every load, before the program is attached or
+ * swapped in). An object built before the map existed has none.
+ */
+function writeIcmpConf(obj: unknown, limits: IcmpLimits): void {
+  const lib = libbpf();
+  const map = lib.bpf_object__find_map_by_name(obj, 'lb_icmp_conf');
+  if (!map) return;
+  const fd = check(lib.bpf_map__fd(map), 'lb_icmp_conf fd');
+  check(lib.bpf_map_update_elem(fd, Buffer.alloc(4), encodeIcmpConf(limits), 0), 'write lb_icmp_conf');
 }
 
 /** Default timeouts are IPVS's (ip_vs_proto_tcp.c / udp.c): 900 120 300. */

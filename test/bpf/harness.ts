@@ -12,6 +12,7 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { BpfError, check, libbpf } from '../../src/bpf/ffi/libbpf.js';
 import { loadDirector } from '../../src/bpf/object.js';
+import type { IcmpLimits } from '../../src/net/icmp-limits.js';
 import { ensurePinDir, pinPaths } from '../../src/bpf/pins.js';
 import { Dataplane } from '../../src/bpf/dataplane.js';
 import { readCounters, readGlobalStats, readState } from '../../src/bpf/state.js';
@@ -186,7 +187,7 @@ function sweepStalePins(): void {
 }
 
 /** The director loaded into a fresh pin directory of its own. */
-export function loadForTest(connSize = 65536): TestDirector {
+export function loadForTest(connSize = 65536, icmpLimits?: IcmpLimits): TestDirector {
   const objPath = directorObject();
   if (!existsSync(objPath)) throw new Error(`${objPath} is missing: run make build first`);
   const pins = pinPaths(`/sys/fs/bpf/${PIN_PREFIX}${process.pid}-${++loads}`);
@@ -204,7 +205,7 @@ export function loadForTest(connSize = 65536): TestDirector {
     rmSync(pins.dir, { recursive: true, force: true });
   };
   try {
-    prog = loadDirector({ objPath, pins, connSize });
+    prog = loadDirector({ objPath, pins, connSize, icmpLimits });
     dp = Dataplane.open(pins);
     return { progFd: prog.progFd, dp, pinDir: pins.dir, cleanup };
   } catch (e) {

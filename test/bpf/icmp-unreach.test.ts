@@ -9,6 +9,7 @@ import {
 } from './harness.js';
 import { CLIENT_MAC, ROUTER_MAC, TCP, packet, padded } from './packets.js';
 import { answerId, ethHdr, icmp4, icmp6, ipv4, ipv6, l3Of } from './fwd-helpers.js';
+import { KERNEL_ICMP_LIMITS, type IcmpLimits } from '../../src/net/icmp-limits.js';
 
 const maybe = describeBpf('icmp-unreach');
 const VIP4 = '192.0.2.70';
@@ -172,5 +173,54 @@ maybe('port unreachable when no real server is available (BPF_PROG_TEST_RUN)', (
     expect(answered).toBeGreaterThanOrEqual(50);
     expect(answered).toBeLessThanOrEqual(cpus * (50 + elapsedMs + 1));
     expect(refused).toBeGreaterThan(0);
+  });
+});
+
+// The limits are the director's sysctls, read when the program is loaded
+// (src/net/icmp-limits.ts → lb_icmp_conf); here each load is given its own.
+maybe('port unreachable: the limits the sysctls set (lb_icmp_conf)', () => {
+  let net: FibNetns;
+  const loads: TestDirector[] = [];
+  beforeAll(() => { net = setupFibNetns(); });
+  afterAll(() => { for (const l of loads) l.cleanup(); });
+
+  const load = (limits: Partial<IcmpLimits>): TestDirector => {
+    const l = loadForTest(65536, { ...KERNEL_ICMP_LIMITS, ...limits });
+    loads.push(l);
+    addService(l.dp, svcKey('tcp', VIP4, 80));
+    addService(l.dp, svcKey('udp', VIP6, 53));
+    return l;
+  };
+  const verdicts = (l: TestDirector, inputs: Buffer[]) => inputs.map((i) => VERDICT_NAME[testRun(l.progFd, i, net.ifindex).verdict]);
+  const udp6 = (client: string) => packet({ eth, ip: { v: 6, src: client, dst: VIP6 }, l4: { proto: 'udp', sport: port++, dport: 53 } });
+  const times = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+
+  test('icmp_ratelimit 200 ms: a burst of 6, then one more once 200 ms have passed', async () => {
+    const l = load({ peerMsV4: 200 });
+    expect(verdicts(l, times(7, () => syn4('198.51.100.40')))).toEqual([...Array(6).fill('XDP_TX'), 'XDP_DROP']);
+    await new Promise((r) => setTimeout(r, 260));
+    expect(verdicts(l, times(2, () => syn4('198.51.100.40')))).toEqual(['XDP_TX', 'XDP_DROP']);
+  });
+
+  test('icmp_ratelimit 0: no limit per client (the overall one still holds)', () => {
+    const l = load({ peerMsV4: 0 });
+    expect(verdicts(l, times(12, () => syn4('198.51.100.41')))).toEqual(Array(12).fill('XDP_TX'));
+  });
+
+  test('a ratemask without destination unreachable: no limit at all, per family', () => {
+    const l = load({ limitV4: false, msgsBurst: 1, msgsPerSec: 1 });
+    expect(verdicts(l, times(12, () => syn4('198.51.100.42')))).toEqual(Array(12).fill('XDP_TX'));
+    // ICMPv6 still limited (its mask has the type): a burst of 1 a CPU, then one a second
+    const v6 = verdicts(l, times(8, () => udp6('2001:db8:ffff::40')));
+    expect(v6.filter((v) => v === 'XDP_TX').length).toBeLessThanOrEqual(possibleCpus());
+    expect(v6).toContain('XDP_DROP');
+  });
+
+  test('icmp_msgs_per_sec 0: the burst, then nothing', () => {
+    const l = load({ msgsPerSec: 0, msgsBurst: 3 });
+    const v = verdicts(l, times(20, (i) => syn4(`10.98.0.${i + 1}`)));
+    const answered = v.filter((x) => x === 'XDP_TX').length;
+    expect(answered).toBeGreaterThanOrEqual(3);
+    expect(answered).toBeLessThanOrEqual(3 * possibleCpus()); // per CPU, as above
   });
 });

@@ -71,10 +71,11 @@ export const lb_fib_key = {
 
 export const lb_fwd_btf_anchor = {
   name: 'lb_fwd_btf_anchor',
-  size: 8,
+  size: 12,
   fields: {
     limits: { offset: 0, type: 'u32', count: 1 },
     conf_flags: { offset: 4, type: 'u32', count: 1 },
+    icmp_conf_flags: { offset: 8, type: 'u32', count: 1 },
   },
 } as const satisfies StructLayout;
 
@@ -114,6 +115,19 @@ export const lb_gc_real = {
     diff_active: { offset: 24, type: 's64', count: 1 },
     diff_inactive: { offset: 32, type: 's64', count: 1 },
     diff_persist: { offset: 40, type: 's64', count: 1 },
+  },
+} as const satisfies StructLayout;
+
+export const lb_icmp_conf = {
+  name: 'lb_icmp_conf',
+  size: 24,
+  fields: {
+    flags: { offset: 0, type: 'u32', count: 1 },
+    peer_ms_v4: { offset: 4, type: 'u32', count: 1 },
+    peer_ms_v6: { offset: 8, type: 'u32', count: 1 },
+    msgs_per_sec: { offset: 12, type: 'u32', count: 1 },
+    msgs_burst: { offset: 16, type: 'u32', count: 1 },
+    pad: { offset: 20, type: 'u32', count: 1 },
   },
 } as const satisfies StructLayout;
 
@@ -371,6 +385,12 @@ export const lb_fwd_limits = {
   LB_LPORT_MIN: 1024,
   LB_LPORT_TRIES: 16,
   LB_FIB_CACHE: 65536,
+} as const;
+
+export const lb_icmp_conf_flags = {
+  LB_ICMP_CONF_SET: 1,
+  LB_ICMP_CONF_LIMIT_V4: 2,
+  LB_ICMP_CONF_LIMIT_V6: 4,
 } as const;
 
 export const lb_limits = {
