@@ -32,11 +32,6 @@
 #include "lb_shared.h"
 #include "icmp.h"
 
-#define ICMP_PEER_MS 1000     /* net.ipv4.icmp_ratelimit */
-#define ICMP6_PEER_MS 100     /* net.ipv6.icmp.ratelimit (6.18; older kernels had 1000) */
-#define ICMP_PEER_BURST 6      /* XRLIM_BURST_FACTOR */
-#define ICMP_MSGS_PER_SEC 1000 /* net.ipv4.icmp_msgs_per_sec */
-#define ICMP_MSGS_BURST 50     /* net.ipv4.icmp_msgs_burst */
 #define ICMP_PEERS 4096
 
 struct {
@@ -56,8 +51,8 @@ struct icmp_limit {
 static __always_inline int icmp_limits(__u32 family, struct icmp_limit *peer, struct icmp_limit *all)
 {
 	struct lb_icmp_conf *c;
-	__u32 zero = 0, per_sec = ICMP_MSGS_PER_SEC, burst = ICMP_MSGS_BURST;
-	__u32 peer_ms = family == LB_AF_INET ? ICMP_PEER_MS : ICMP6_PEER_MS;
+	__u32 zero = 0, per_sec = LB_ICMP_MSGS_PER_SEC, burst = LB_ICMP_MSGS_BURST;
+	__u32 peer_ms = family == LB_AF_INET ? LB_ICMP_PEER_MS_V4 : LB_ICMP_PEER_MS_V6;
 
 	c = bpf_map_lookup_elem(&lb_icmp_conf, &zero);
 	if (c && (c->flags & LB_ICMP_CONF_SET)) {
@@ -68,7 +63,7 @@ static __always_inline int icmp_limits(__u32 family, struct icmp_limit *peer, st
 		burst = c->msgs_burst;
 	}
 	peer->cost_ns = (__u64)peer_ms * 1000000ULL;
-	peer->burst_ns = ICMP_PEER_BURST * peer->cost_ns;
+	peer->burst_ns = LB_ICMP_PEER_BURST * peer->cost_ns;
 	/* 0 a second: the burst is all there is (cost beyond any refill the u64 clock gives) */
 	all->cost_ns = per_sec ? 1000000000ULL / per_sec : (1ULL << 62);
 	all->burst_ns = (burst ? burst : 1) * all->cost_ns;

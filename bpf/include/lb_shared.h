@@ -459,6 +459,16 @@ enum lb_icmp_conf_flags {
 	LB_ICMP_CONF_LIMIT_V6 = 0x4, /* net.ipv6.icmp.ratemask has destination unreachable (1) */
 };
 
+/* The kernel's defaults (a fresh network namespace on 6.18; older kernels had 1000 ms
+ * for ICMPv6): what the program uses when lb_icmp_conf was not written. */
+enum lb_icmp_defaults {
+	LB_ICMP_PEER_MS_V4 = 1000,   /* net.ipv4.icmp_ratelimit */
+	LB_ICMP_PEER_MS_V6 = 100,    /* net.ipv6.icmp.ratelimit */
+	LB_ICMP_MSGS_PER_SEC = 1000, /* net.ipv4.icmp_msgs_per_sec */
+	LB_ICMP_MSGS_BURST = 50,     /* net.ipv4.icmp_msgs_burst */
+	LB_ICMP_PEER_BURST = 6,      /* XRLIM_BURST_FACTOR: errors a client may get at once */
+};
+
 struct lb_icmp_conf {
 	__u32 flags;        /* enum lb_icmp_conf_flags */
 	__u32 peer_ms_v4;   /* net.ipv4.icmp_ratelimit: ms per error to one client; 0 = no limit */
@@ -473,6 +483,7 @@ struct lb_fwd_btf_anchor {
 	enum lb_fwd_limits limits;
 	enum lb_fwd_conf_flags conf_flags;
 	enum lb_icmp_conf_flags icmp_conf_flags;
+	enum lb_icmp_defaults icmp_defaults;
 };
 
 /* ---- rates (issue #5): below this line ---- */

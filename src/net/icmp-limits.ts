@@ -5,7 +5,7 @@
 // lb_icmp_conf. Reading is apart from parsing: icmpLimitsFrom() is pure.
 import { readFileSync } from 'node:fs';
 import { encode } from '../bpf/codec.js';
-import { lb_icmp_conf, lb_icmp_conf_flags } from '../bpf/generated/layout.js';
+import { lb_icmp_conf, lb_icmp_conf_flags, lb_icmp_defaults as D } from '../bpf/generated/layout.js';
 import { DataplaneError } from '../util/errors.js';
 
 export class IcmpSysctlError extends DataplaneError {}
@@ -23,9 +23,14 @@ export interface IcmpLimits {
   limitV6: boolean;
 }
 
-/** The kernel's defaults (what a fresh network namespace has on 6.18; older kernels: IPv6's 1000 ms). */
+/** The kernel's defaults (bpf/include/lb_shared.h, lb_icmp_defaults). */
 export const KERNEL_ICMP_LIMITS: Readonly<IcmpLimits> = {
-  peerMsV4: 1000, peerMsV6: 100, msgsPerSec: 1000, msgsBurst: 50, limitV4: true, limitV6: true,
+  peerMsV4: D.LB_ICMP_PEER_MS_V4,
+  peerMsV6: D.LB_ICMP_PEER_MS_V6,
+  msgsPerSec: D.LB_ICMP_MSGS_PER_SEC,
+  msgsBurst: D.LB_ICMP_MSGS_BURST,
+  limitV4: true,
+  limitV6: true,
 };
 
 export const ICMP_SYSCTLS = {

@@ -71,11 +71,12 @@ export const lb_fib_key = {
 
 export const lb_fwd_btf_anchor = {
   name: 'lb_fwd_btf_anchor',
-  size: 12,
+  size: 16,
   fields: {
     limits: { offset: 0, type: 'u32', count: 1 },
     conf_flags: { offset: 4, type: 'u32', count: 1 },
     icmp_conf_flags: { offset: 8, type: 'u32', count: 1 },
+    icmp_defaults: { offset: 12, type: 'u32', count: 1 },
   },
 } as const satisfies StructLayout;
 
@@ -391,6 +392,14 @@ export const lb_icmp_conf_flags = {
   LB_ICMP_CONF_SET: 1,
   LB_ICMP_CONF_LIMIT_V4: 2,
   LB_ICMP_CONF_LIMIT_V6: 4,
+} as const;
+
+export const lb_icmp_defaults = {
+  LB_ICMP_PEER_MS_V4: 1000,
+  LB_ICMP_PEER_MS_V6: 100,
+  LB_ICMP_MSGS_PER_SEC: 1000,
+  LB_ICMP_MSGS_BURST: 50,
+  LB_ICMP_PEER_BURST: 6,
 } as const;
 
 export const lb_limits = {
