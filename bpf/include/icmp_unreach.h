@@ -45,6 +45,7 @@ struct {
 struct icmp_limit {
 	__u64 cost_ns;
 	__u64 burst_ns;
+	__u64 refill;  /* ns of credit per ns passed: 1, or 0 (icmp_msgs_per_sec 0) */
 };
 
 /* The limits for family now: 0 if neither applies (the ratemask leaves the type out). */
@@ -62,11 +63,14 @@ static __always_inline int icmp_limits(__u32 family, struct icmp_limit *peer, st
 		per_sec = c->msgs_per_sec;
 		burst = c->msgs_burst;
 	}
+	/* no product overflows: u32 values times at most 10^9 */
 	peer->cost_ns = (__u64)peer_ms * 1000000ULL;
 	peer->burst_ns = LB_ICMP_PEER_BURST * peer->cost_ns;
-	/* 0 a second: the burst is all there is (cost beyond any refill the u64 clock gives) */
-	all->cost_ns = per_sec ? 1000000000ULL / per_sec : (1ULL << 62);
-	all->burst_ns = (burst ? burst : 1) * all->cost_ns;
+	peer->refill = 1;
+	/* 0 a second: the kernel refills nothing (icmp_global_allow), the burst is all */
+	all->cost_ns = per_sec ? 1000000000ULL / per_sec : 1000000000ULL;
+	all->burst_ns = (__u64)(burst ? burst : 1) * all->cost_ns;
+	all->refill = per_sec != 0;
 	return 1;
 }
 
@@ -97,10 +101,11 @@ struct {
 } icmp_global_rl SEC(".maps");
 
 /* The bucket's credit now (refilled, capped at burst); last_ns moves to now. */
-static __always_inline __u64 icmp_credit(struct icmp_bucket *b, __u64 now, __u64 burst)
+static __always_inline __u64 icmp_credit(struct icmp_bucket *b, __u64 now, const struct icmp_limit *l)
 {
+	__u64 burst = l->burst_ns;
 	/* a bucket never used is full, whatever the burst and however long since boot */
-	__u64 t = b->last_ns ? b->tokens_ns + (now - b->last_ns) : burst;
+	__u64 t = b->last_ns ? b->tokens_ns + (now - b->last_ns) * l->refill : burst;
 
 	b->last_ns = now;
 	return t > burst ? burst : t;
@@ -136,7 +141,7 @@ static __noinline int icmp_unreach_allowed(const struct lb_conn_key *k)
 	g = bpf_map_lookup_elem(&icmp_global_rl, &zero);
 	if (!g)
 		return 0;
-	global = icmp_credit(g, now, gl.burst_ns);
+	global = icmp_credit(g, now, &gl);
 	g->tokens_ns = global;
 	if (global < gl.cost_ns)
 		return 0;
@@ -149,7 +154,7 @@ static __noinline int icmp_unreach_allowed(const struct lb_conn_key *k)
 			fresh.last_ns = now;
 			bpf_map_update_elem(&icmp_peer_rl, &peer, &fresh, BPF_ANY);
 		} else {
-			credit = icmp_credit(b, now, pl.burst_ns);
+			credit = icmp_credit(b, now, &pl);
 			if (credit < pl.cost_ns) {
 				b->tokens_ns = credit;
 				return 0;
