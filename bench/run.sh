@@ -63,7 +63,7 @@ fail() { echo "bench: $1: measurement could not be taken; BENCHMARKS.md left as 
 
 echo "  RUN   forwarding rate (lab lxbench-*; about 1 min)"
 bash bench/forward.sh "$SECT/forward.md" || fail "forwarding rate"
-echo "  RUN   TCP with wrk (lab lxbench-*; about 3 min)"
+echo "  RUN   TCP with wrk (lab lxbench-*; about 4 min)"
 bash bench/tcp.sh "$SECT/tcp.md" || fail "TCP (wrk)"
 echo "  RUN   control plane (private netns; about 2-3 min: -R is slow today)"
 unshare --net node dist/bench/control-plane.js --md "$SECT/control.md" "${CP_ARGS[@]}" || fail "control plane"
@@ -105,7 +105,7 @@ number; \`make bench\` fails only when a measurement could not be taken.
   load average when the run started: ${LOAD} (other work on the machine shows as spread in the runs)
 - Toolchain: ${CLANGV}, Node ${NODE}
 - Date: $(date -u '+%Y-%m-%d %H:%M UTC'); the run took ${ELAPSED} s
-- Reproduce: \`sudo make bench\` (builds, then runs \`bash bench/run.sh\`); about 7 minutes
+- Reproduce: \`sudo make bench\` (builds, then runs \`bash bench/run.sh\`); about 8 minutes
 
 EOF
   cat "$SECT/forward.md"
