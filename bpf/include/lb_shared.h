@@ -450,8 +450,9 @@ struct lb_fib_entry {
 /*
  * lb_icmp_conf: one entry, the limits on the ICMP errors the program sends of its own
  * (port unreachable: icmp_unreach.h), as the director's sysctls read when the program
- * was loaded (src/net/icmp-limits.ts). Not pinned: every load writes it afresh. All
- * zero (a load that wrote nothing) means the kernel's defaults.
+ * was loaded (src/net/icmp-limits.ts). Every load writes it afresh; it is pinned only
+ * so that `lvs-xdp status` can show it. All zero (nothing written) means the kernel's
+ * defaults.
  */
 enum lb_icmp_conf_flags {
 	LB_ICMP_CONF_SET = 0x1,      /* written by the control plane */

@@ -13,6 +13,13 @@ export class NotAttachedError extends DataplaneError {
   }
 }
 
+/** Pins made by an older build, which lack a map this one uses. */
+export class OlderPinsError extends DataplaneError {
+  constructor(dir: string, map: string) {
+    super(`pinned maps in ${dir} were made by an older lvs-xdp (no ${map}): run 'lvs-xdp attach IFACE' again to upgrade them in place`);
+  }
+}
+
 export class Dataplane {
   private constructor(readonly pins: PinPaths, readonly maps: Record<PinnedMap, BpfMap>) {}
 
@@ -24,6 +31,7 @@ export class Dataplane {
     try {
       for (const name of PINNED_MAPS) {
         const path = join(pins.maps, name);
+        if (!existsSync(path)) throw new OlderPinsError(pins.dir, name);
         maps[name] = new BpfMap(check(lib.bpf_obj_get(path), `open ${path}`), name);
       }
     } catch (e) {

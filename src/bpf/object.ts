@@ -123,13 +123,12 @@ export function loadDirector(opts: LoadOptions): LoadedProgram {
 }
 
 /**
- * lb_icmp_conf (not pinned: written at every load, before the program is attached or
- * swapped in). An object built before the map existed has none.
+ * lb_icmp_conf: written at every load, before the program is attached or swapped in
+ * (the pinned entry of the last load is replaced).
  */
 function writeIcmpConf(obj: unknown, limits: IcmpLimits): void {
   const lib = libbpf();
-  const map = lib.bpf_object__find_map_by_name(obj, 'lb_icmp_conf');
-  if (!map) return;
+  const map = checkPtr(lib.bpf_object__find_map_by_name(obj, 'lb_icmp_conf'), 'map lb_icmp_conf');
   const fd = check(lib.bpf_map__fd(map), 'lb_icmp_conf fd');
   check(lib.bpf_map_update_elem(fd, Buffer.alloc(4), encodeIcmpConf(limits), 0), 'write lb_icmp_conf');
 }

@@ -20,6 +20,8 @@ export const PINNED_MAPS = [
   'lb_svc_dests', 'lb_real_load', 'lb_lblc',
   // rates (issue #5): the agent's estimator results, read by -Ln --rate (src/agent/rates.ts)
   'lb_rates',
+  // the ICMP limits the sysctls gave at the last load (src/net/icmp-limits.ts), for `status`
+  'lb_icmp_conf',
 ] as const;
 export type PinnedMap = (typeof PINNED_MAPS)[number];
 

@@ -4,6 +4,7 @@ import { Dataplane } from '../bpf/dataplane.js';
 import { readGlobalStats, readMeta, readState } from '../bpf/state.js';
 import { statNames } from '../bpf/stat-names.js';
 import { vethDeliveryProblem, vethXmitErrors } from '../net/veth.js';
+import { decodeIcmpConf, describeIcmpLimits } from '../net/icmp-limits.js';
 import type { CliContext } from './context.js';
 
 export function statusCommand(_argv: string[], ctx: CliContext): number {
@@ -25,6 +26,8 @@ export function statusCommand(_argv: string[], ctx: CliContext): number {
     }
     ctx.out(`services: ${state.services.length}, real servers: ${state.reals.length}`);
     ctx.out(`connection table size: ${meta.conn_size}; timeouts tcp ${meta.tcp_timeout} tcpfin ${meta.tcpfin_timeout} udp ${meta.udp_timeout}`);
+    const icmp = decodeIcmpConf(dp.maps.lb_icmp_conf.lookup(Buffer.alloc(4))!);
+    ctx.out(`port unreachable limits (sysctls at attach): ${icmp ? describeIcmpLimits(icmp) : 'the kernel defaults'}`);
     const names = statNames();
     const counts = readGlobalStats(dp, names.length);
     ctx.out('packets:');

@@ -4,7 +4,7 @@
 // kernel's sysctls are read when the program is loaded and handed to it in
 // lb_icmp_conf. Reading is apart from parsing: icmpLimitsFrom() is pure.
 import { readFileSync } from 'node:fs';
-import { encode } from '../bpf/codec.js';
+import { decode, encode } from '../bpf/codec.js';
 import { lb_icmp_conf, lb_icmp_conf_flags, lb_icmp_defaults as D } from '../bpf/generated/layout.js';
 import { DataplaneError } from '../util/errors.js';
 
@@ -104,4 +104,27 @@ export function encodeIcmpConf(l: IcmpLimits): Buffer {
   return encode(lb_icmp_conf, {
     flags, peer_ms_v4: l.peerMsV4, peer_ms_v6: l.peerMsV6, msgs_per_sec: l.msgsPerSec, msgs_burst: l.msgsBurst, pad: 0,
   });
+}
+
+/** The limits an lb_icmp_conf entry holds, or undefined when no load wrote it. */
+export function decodeIcmpConf(raw: Buffer): IcmpLimits | undefined {
+  const v = decode(lb_icmp_conf, raw);
+  if (!(v.flags & lb_icmp_conf_flags.LB_ICMP_CONF_SET)) return undefined;
+  return {
+    peerMsV4: v.peer_ms_v4,
+    peerMsV6: v.peer_ms_v6,
+    msgsPerSec: v.msgs_per_sec,
+    msgsBurst: v.msgs_burst,
+    limitV4: (v.flags & lb_icmp_conf_flags.LB_ICMP_CONF_LIMIT_V4) !== 0,
+    limitV6: (v.flags & lb_icmp_conf_flags.LB_ICMP_CONF_LIMIT_V6) !== 0,
+  };
+}
+
+/** One line for `lvs-xdp status`: how often a client is refused with a port unreachable. */
+export function describeIcmpLimits(l: IcmpLimits): string {
+  const perClient = (limited: boolean, ms: number, mask: string): string =>
+    !limited ? `not limited (${mask})` : ms === 0 ? 'no per-client limit' : `per client ${D.LB_ICMP_PEER_BURST}, then 1 per ${ms} ms`;
+  const overall = `${Math.max(l.msgsBurst, 1)}, then ${l.msgsPerSec === 0 ? 'none' : `${l.msgsPerSec}/s`} per CPU`;
+  return `IPv4 ${perClient(l.limitV4, l.peerMsV4, 'icmp_ratemask')}; IPv6 ${perClient(l.limitV6, l.peerMsV6, 'icmp/ratemask')}; ` +
+    `overall ${overall}`;
 }

@@ -10,6 +10,10 @@ import {
 import { CLIENT_MAC, ROUTER_MAC, TCP, packet, padded } from './packets.js';
 import { answerId, ethHdr, icmp4, icmp6, ipv4, ipv6, l3Of } from './fwd-helpers.js';
 import { KERNEL_ICMP_LIMITS, type IcmpLimits } from '../../src/net/icmp-limits.js';
+import { Dataplane, OlderPinsError } from '../../src/bpf/dataplane.js';
+import { pinPaths } from '../../src/bpf/pins.js';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 const maybe = describeBpf('icmp-unreach');
 const VIP4 = '192.0.2.70';
@@ -214,6 +218,14 @@ maybe('port unreachable: the limits the sysctls set (lb_icmp_conf)', () => {
     const v6 = verdicts(l, times(8, () => udp6('2001:db8:ffff::40')));
     expect(v6.filter((v) => v === 'XDP_TX').length).toBeLessThanOrEqual(possibleCpus());
     expect(v6).toContain('XDP_DROP');
+  });
+
+  test('pins made before lb_icmp_conf existed: a command says to attach again, in one line', () => {
+    const l = load({});
+    rmSync(join(pinPaths(l.pinDir).maps, 'lb_icmp_conf'));
+    expect(() => Dataplane.open(pinPaths(l.pinDir))).toThrow(OlderPinsError);
+    expect(() => Dataplane.open(pinPaths(l.pinDir)))
+      .toThrow(`pinned maps in ${l.pinDir} were made by an older lvs-xdp (no lb_icmp_conf): run 'lvs-xdp attach IFACE' again to upgrade them in place`);
   });
 
   test('icmp_msgs_per_sec 0: the burst, then nothing', async () => {

@@ -89,6 +89,8 @@ maybe('DR through the XDP director (root, namespaces)', () => {
     const [code, secs] = lab.curl('http://192.0.2.10:81/', '-o', '/dev/null', '-w', '%{exitcode} %{time_total}').split(' ');
     expect({ code, fast: Number(secs) < 1 }).toEqual({ code: '7', fast: true });
     expect(icmp() - before).toBe(1);
+    // the limits are the director namespace's sysctls, read by attach (a fresh namespace: defaults)
+    expect(lab.cli('status')).toMatch(/^port unreachable limits \(sysctls at attach\): IPv4 per client 6, then 1 per 1000 ms;/m);
     lab.cli('-D', '-t', '192.0.2.10:81');
   }, 30_000);
 

@@ -4,7 +4,7 @@ import { describe, expect, test } from '@jest/globals';
 import { decode } from '../../src/bpf/codec.js';
 import { lb_icmp_conf, lb_icmp_conf_flags as F } from '../../src/bpf/generated/layout.js';
 import {
-  ICMP_SYSCTLS, IcmpSysctlError, KERNEL_ICMP_LIMITS, encodeIcmpConf, icmpLimitsFrom, ratemaskHas,
+  ICMP_SYSCTLS, IcmpSysctlError, KERNEL_ICMP_LIMITS, decodeIcmpConf, describeIcmpLimits, encodeIcmpConf, icmpLimitsFrom, ratemaskHas,
 } from '../../src/net/icmp-limits.js';
 
 /** A fresh namespace's values, as /proc/sys prints them. */
@@ -52,5 +52,14 @@ describe('ICMP limits from the sysctls', () => {
   test('lb_icmp_conf carries every field and the flags', () => {
     const v = decode(lb_icmp_conf, encodeIcmpConf({ peerMsV4: 1, peerMsV6: 2, msgsPerSec: 3, msgsBurst: 4, limitV4: false, limitV6: true }));
     expect(v).toEqual({ flags: F.LB_ICMP_CONF_SET | F.LB_ICMP_CONF_LIMIT_V6, peer_ms_v4: 1, peer_ms_v6: 2, msgs_per_sec: 3, msgs_burst: 4, pad: 0 });
+  });
+
+  test('status reads the entry back and says it in one line', () => {
+    expect(decodeIcmpConf(Buffer.alloc(lb_icmp_conf.size))).toBeUndefined(); // nothing written
+    expect(decodeIcmpConf(encodeIcmpConf(KERNEL_ICMP_LIMITS))).toEqual(KERNEL_ICMP_LIMITS);
+    expect(describeIcmpLimits(KERNEL_ICMP_LIMITS))
+      .toBe('IPv4 per client 6, then 1 per 1000 ms; IPv6 per client 6, then 1 per 100 ms; overall 50, then 1000/s per CPU');
+    expect(describeIcmpLimits({ ...KERNEL_ICMP_LIMITS, limitV4: false, peerMsV6: 0, msgsPerSec: 0, msgsBurst: 0 }))
+      .toBe('IPv4 not limited (icmp_ratemask); IPv6 no per-client limit; overall 1, then none per CPU');
   });
 });
